@@ -1,0 +1,1 @@
+"""entrylint rules: one module per rule."""
