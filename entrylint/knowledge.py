@@ -154,9 +154,7 @@ def is_init(argv0: str, *, from_build_context: bool) -> bool:
     name = program_name(argv0)
     if name not in INITS:
         return False
-    if name == "init" and from_build_context:
-        return False
-    return True
+    return not (name == "init" and from_build_context)
 
 
 def reaps(argv: list[str]) -> bool:
@@ -248,7 +246,8 @@ _EXEC_WRAPPER_ENTRYPOINT = frozenset(
 #: Images whose ENTRYPOINT is an init (tini or dumb-init).
 _INIT_ENTRYPOINT = frozenset(
     {
-        "jenkins/jenkins", "jenkins", "elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch",
+        "jenkins/jenkins", "jenkins", "elasticsearch",
+        "docker.elastic.co/elasticsearch/elasticsearch",
         "kibana", "logstash", "jupyter/base-notebook", "jupyter/minimal-notebook",
         "jupyter/scipy-notebook", "jupyter/datascience-notebook", "jupyter/pyspark-notebook",
         "quay.io/jupyter/base-notebook", "quay.io/jupyter/minimal-notebook",
@@ -303,9 +302,7 @@ def describe_base(ref: str) -> BaseImage:
         entry: EntrypointKind = "init"
     elif short in _EXEC_WRAPPER_ENTRYPOINT or name in _EXEC_WRAPPER_ENTRYPOINT:
         entry = "exec-wrapper"
-    elif "/" not in name and (short in _PLAIN_OS or short in _NO_ENTRYPOINT_LANG):
-        entry = "none"
-    elif short in _PLAIN_OS:
+    elif short in _PLAIN_OS or ("/" not in name and short in _NO_ENTRYPOINT_LANG):
         entry = "none"
     else:
         entry = "unknown"

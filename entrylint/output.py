@@ -1,0 +1,75 @@
+"""Report formats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from entrylint.diagnostics import Diagnostic
+from entrylint.model import display_path
+from entrylint.source import SourceFile
+
+
+def fix_to_json(d: Diagnostic, files: dict[Any, SourceFile]) -> dict[str, Any] | None:
+    if d.fix is None:
+        return None
+    edits = []
+    for e in d.fix.edits:
+        src = files.get(e.path)
+        if src is None:
+            continue
+        sl, sc = src.position(e.start)
+        el, ec = src.position(e.end)
+        edits.append({"path": display_path(e.path), "start": {"line": sl, "column": sc},
+                      "end": {"line": el, "column": ec}, "content": e.content})
+    return {"applicability": d.fix.applicability.value, "message": d.fix.message,
+            "edits": edits}
+
+
+def to_json(diags: Sequence[Diagnostic], files: dict[Any, SourceFile]) -> str:
+    out = [
+        {
+            "rule": d.rule,
+            "severity": d.severity,
+            "path": display_path(d.path),
+            "line": d.line,
+            "column": d.column,
+            "end_line": d.end_line,
+            "end_column": d.end_column,
+            "message": d.message,
+            "fix": fix_to_json(d, files),
+        }
+        for d in diags
+    ]
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour: bool,
+            show_source: bool = True) -> str:
+    import click
+
+    lines = []
+    for d in diags:
+        sev = d.severity
+        if colour:
+            loc = click.style(f"{display_path(d.path)}:{d.line}:{d.column}:", bold=True)
+            tag = click.style(f"{d.rule} [{sev}]", fg=_COLOURS[sev], bold=True)
+        else:
+            loc = f"{display_path(d.path)}:{d.line}:{d.column}:"
+            tag = f"{d.rule} [{sev}]"
+        fixable = ""
+        if d.fix is not None:
+            fixable = " [*]" if d.fix.applicability.value == "safe" else " [unsafe fix]"
+        lines.append(f"{loc} {tag}{fixable} {d.message}")
+        src = files.get(d.path)
+        if show_source and src is not None and 1 <= d.line <= src.line_count:
+            text = src.line_text(d.line).replace("\t", " ")
+            lines.append(f"    {text}")
+            width = max(1, (d.end_column - d.column) if d.end_line == d.line else
+                        len(text) - d.column + 1)
+            lines.append("    " + " " * (d.column - 1) + "^" * width)
+    return "\n".join(lines) + ("\n" if lines else "")

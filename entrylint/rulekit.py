@@ -1,0 +1,85 @@
+"""Small helpers that rule modules share: where a diagnostic points, and how to phrase PID 1."""
+
+from __future__ import annotations
+
+from entrylint.diagnostics import Diagnostic, Fix, Severity
+from entrylint.dockerfile import Instruction
+from entrylint.model import ImageModel, Script
+from entrylint.shell import Command
+
+
+def at_instruction(rule: str, severity: Severity, model: ImageModel, ins: Instruction,
+                   message: str, fix: Fix | None = None) -> Diagnostic:
+    """A diagnostic that covers an instruction's first line."""
+    end = model.source.line_end(ins.start_line)
+    return Diagnostic(rule, severity, model.source.path, ins.start, max(end, ins.start),
+                      message, fix)
+
+
+def at_command(rule: str, severity: Severity, script: Script, command: Command, message: str,
+               fix: Fix | None = None) -> Diagnostic:
+    """A diagnostic that covers a command of a script (in its file, or its heredoc)."""
+    base = script.shell.base
+    return Diagnostic(rule, severity, script.file.path, base + command.start,
+                      base + command.end, message, fix)
+
+
+def quote_argv(argv: list[str | None]) -> str:
+    return " ".join(a if a is not None else "…" for a in argv)
+
+
+def base_description(model: ImageModel) -> str:
+    base = model.final.root_image
+    return base.ref if base is not None else "the base image"
+
+
+def shell_form_verdict(model: ImageModel, ins: Instruction) -> tuple[Severity, str] | None:
+    """How bad a shell-form ENTRYPOINT/CMD is in the final stage's image, and why.
+
+    None when it is correct (an explicit ``exec``) or does not apply (Windows shells).
+    """
+    import json
+
+    from entrylint.model import analyse_shell_text
+    from entrylint.shell import ShellScript
+
+    stage = model.final
+    kind = stage.shell_kind()
+    shell = stage.effective_shell()
+    shell_text = " ".join(shell)
+    if kind == "windows":
+        return None
+    if ins.looks_like_json():
+        try:
+            json.loads(ins.args)
+            why = "an array of strings is needed"
+        except json.JSONDecodeError as exc:
+            why = exc.msg.lower()
+            if "'" in ins.args:
+                why = "JSON strings need double quotes"
+        return ("error",
+                f"`{ins.keyword} {ins.args.strip()}` is not a valid JSON array ({why}), so "
+                f"Docker runs it as a shell command: `{shell_text} '{ins.args.strip()}'`, "
+                f"which cannot start. Write exec form with double quotes")
+    result = analyse_shell_text(ShellScript(ins.args.encode()), kind)
+    base = base_description(model)
+    if result.outcome == "explicit-exec":
+        return None
+    if result.outcome == "no-shell":
+        return ("error",
+                f"shell form needs `/bin/sh`, and {base} has no shell: the container cannot "
+                f"start. Use exec form")
+    if result.outcome == "shell-execs":
+        return ("info",
+                f"works only because {result.reason} (`{shell_text}` in {base}); the same "
+                f"line under dash (Debian/Ubuntu) would leave the shell as PID 1. Exec form "
+                f"does not depend on the shell")
+    if result.outcome == "unknown":
+        return ("warning",
+                f"runs as `{shell_text} \"…\"`; {result.reason}: if it is dash (Debian, "
+                f"Ubuntu) the shell stays PID 1 and never passes SIGTERM on, so `docker stop` "
+                f"waits 10 s and SIGKILLs. Use exec form, or start the command with `exec`")
+    return ("error",
+            f"runs as `{shell_text} \"…\"` and {result.reason}: the shell stays PID 1 and "
+            f"never passes SIGTERM on, so `docker stop` waits 10 s and then SIGKILLs the app. "
+            f"Use exec form, or start the command with `exec`")

@@ -1,0 +1,130 @@
+"""Source files: exact bytes, and byte offset <-> (line, column) conversion."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Files larger than this are not read (a Dockerfile or start script is a few KiB).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A file that cannot be linted: the message names the reason."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass
+class SourceFile:
+    """One file as bytes.  Offsets everywhere in entrylint are byte offsets into ``data``."""
+
+    path: Path
+    data: bytes
+    mode: int | None = None  # st_mode when read from disk
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        find = self.data.find
+        i = find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        self._line_starts = starts
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    @property
+    def crlf(self) -> bool:
+        return b"\r\n" in self.data
+
+    @property
+    def executable(self) -> bool | None:
+        if self.mode is None:
+            return None
+        return bool(self.mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column); the column counts characters, not bytes."""
+        offset = max(0, min(offset, len(self.data)))
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[line]
+        column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
+        return line + 1, column
+
+    def offset(self, line: int, column: int) -> int:
+        """Inverse of :meth:`position` (1-based line and character column)."""
+        start = self._line_starts[line - 1]
+        end = self.line_end(line)
+        prefix = self.data[start:end].decode("utf-8", errors="replace")[: column - 1]
+        return start + len(prefix.encode("utf-8"))
+
+    def line_start(self, line: int) -> int:
+        return self._line_starts[line - 1]
+
+    def line_end(self, line: int) -> int:
+        """Offset of the end of ``line`` (before its ``\\r\\n`` or ``\\n``)."""
+        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.data)
+        if end > 0 and self.data[end - 1 : end] == b"\r" and end > self._line_starts[line - 1]:
+            end -= 1
+        return end
+
+    def line_text(self, line: int) -> str:
+        return self.data[self.line_start(line) : self.line_end(line)].decode(
+            "utf-8", errors="replace"
+        )
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+
+def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
+    """Read a text file for linting, refusing what cannot be a Dockerfile or script.
+
+    Raises :class:`SourceError` for a missing file, a symlink that leaves ``root``, a directory,
+    a file over :data:`MAX_FILE_BYTES`, binary content (a NUL byte) or text that is not UTF-8.
+    """
+    try:
+        if root is not None:
+            real = path.resolve()
+            real_root = root.resolve()
+            if real != real_root and real_root not in real.parents:
+                raise SourceError(path, "is a symlink that points outside the repository")
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise SourceError(path, "is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise SourceError(path, "is not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise SourceError(
+                path, f"is {st.st_size} bytes, over the {MAX_FILE_BYTES} byte limit"
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except SourceError:
+        raise
+    except FileNotFoundError:
+        raise SourceError(path, "no such file") from None
+    except PermissionError:
+        raise SourceError(path, "permission denied") from None
+    except OSError as exc:
+        raise SourceError(path, os.strerror(exc.errno) if exc.errno else str(exc)) from None
+    if b"\x00" in data:
+        raise SourceError(path, "is a binary file (contains NUL bytes)")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            path, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return SourceFile(path=path, data=data, mode=st.st_mode)

@@ -1,0 +1,76 @@
+"""PID 1 is a program that never reaps orphaned processes.
+
+**Why it matters.** Every process whose parent dies is re-parented to PID 1.  A PID 1 that never
+calls `waitpid()` on them leaves each one a zombie for the life of the container; they fill the
+process table.  Most servers do not reap children they did not start: measured, wsgiref, the
+Flask and Django dev servers, Tornado, waitress, uWSGI without `--master`, node and plain
+Python apps all left every orphan a zombie.  Servers measured to reap as PID 1 (gunicorn, uWSGI
+with `--master`, Apache httpd; nginx, postgres and php-fpm from their source) are not reported,
+nor is an init in front (tini, dumb-init, docker-init, catatonit, s6-overlay's `/init`, runit,
+supervisord, systemd), nor a service that compose runs with `init: true`.
+
+A small init fixes it: `ENTRYPOINT ["tini", "--"]` reaps orphans and forwards signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from entrylint import knowledge
+from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.model import ImageModel, Launch
+from entrylint.rulekit import at_instruction, quote_argv
+
+ID = "EL104"
+NAME = "no-init"
+SEVERITY: Severity = "warning"
+SUMMARY = "PID 1 never reaps orphans: run it under an init such as tini"
+BAD = """
+FROM node:22-slim
+COPY . /app
+CMD ["node", "/app/server.js"]
+"""
+GOOD = """
+FROM node:22-slim
+RUN apt-get update && apt-get install -y --no-install-recommends tini \\
+    && rm -rf /var/lib/apt/lists/*
+COPY . /app
+ENTRYPOINT ["tini", "--"]
+CMD ["node", "/app/server.js"]
+"""
+FIX = """
+Installs tini the way the final stage's base image wants it (Alpine `apk add --no-cache tini`,
+Debian/Ubuntu `apt-get install -y --no-install-recommends tini`), before a non-root `USER`, and
+prepends `"tini", "--"` to an exec-form `ENTRYPOINT`. Adding a new `ENTRYPOINT` is *unsafe*
+unless the base image is known to have none.
+"""
+
+
+def _non_reaping(candidate: Launch) -> bool:
+    if candidate.kind == "program":
+        argv = [a or "" for a in candidate.argv]
+        return not knowledge.reaps(argv)
+    return candidate.kind == "swallower"
+
+
+def check(model: ImageModel) -> Iterator[Diagnostic]:
+    if model.start is None or model.compose_init:
+        return
+    offenders = [c for c in model.pid1_candidates() if _non_reaping(c)]
+    if not offenders:
+        return
+    where = next((c.where for c in offenders if c.where is not None), None)
+    if where is None:
+        return
+    names = []
+    for c in offenders:
+        text = quote_argv(c.argv[:3])
+        if text not in names:
+            names.append(text)
+    shown = " / ".join(f"`{n}`" for n in names)
+    yield at_instruction(
+        ID, SEVERITY, model, where,
+        f"PID 1 will be {shown}, which never reaps orphaned processes: they stay zombies for "
+        f"the life of the container. Run it under an init: `ENTRYPOINT [\"tini\", \"--\"]` "
+        f"(or `docker run --init`, compose `init: true`)",
+    )
