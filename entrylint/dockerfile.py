@@ -60,6 +60,18 @@ class Instruction:
         """The JSON array of an exec-form instruction, or None for shell form (Docker's rule)."""
         return parse_json_array(self.args)
 
+    @property
+    def json_not_strings(self) -> bool:
+        """A JSON array with a non-string element: BuildKit refuses to build it."""
+        text = self.args.strip()
+        if not text.startswith("["):
+            return False
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(value, list) and not all(isinstance(v, str) for v in value)
+
     def looks_like_json(self) -> bool:
         """Meant as exec form but not valid JSON (``["python", 'app.py']``): Docker runs it as
         a shell command."""

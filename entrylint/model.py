@@ -148,6 +148,12 @@ class Setting:
 # ------------------------------------------------------------------------------------------
 
 
+BUILT: Literal["built"] = "built"
+#: What a container path comes from: a build-context file, a Dockerfile heredoc, or something
+#: built in another stage or taken from another image (:data:`BUILT`).
+Target = Path | Heredoc | Literal["built"]
+
+
 @dataclass
 class Script:
     container_path: str
@@ -468,7 +474,7 @@ class _Builder:
     def _context_match(self, src: str) -> list[Path]:
         """Files or directories of the build context that a COPY source names."""
         src = src.lstrip("/")
-        for root in (self.context, self.repo_root):
+        for root in self._context_roots():
             if any(ch in src for ch in "*?["):
                 matches = [Path(p) for p in sorted(globmod.glob(str(root / src)))]
             else:
@@ -485,6 +491,19 @@ class _Builder:
                 return matches
         return []
 
+    def _context_roots(self) -> list[Path]:
+        """The build context, then its parents up to the repository root: a COPY source that
+        is not in the Dockerfile's directory is usually built with ``docker build -f
+        docker/Dockerfile .`` from further up."""
+        roots = [self.context]
+        ctx, root = self.context.resolve(), self.repo_root.resolve()
+        if ctx == root or root in ctx.parents:
+            for parent in ctx.parents:
+                roots.append(parent)
+                if parent == root:
+                    break
+        return roots
+
     def _ignored(self, path: Path, root: Path) -> bool:
         if self._ignore is None or root != self.context:
             return False
@@ -495,8 +514,9 @@ class _Builder:
         return bool(self._ignore.match_file(rel))
 
     def resolve_file(self, stage: Stage, cpath: str, depth: int = 0
-                     ) -> tuple[Path | Heredoc, CopyOp] | None:
-        """The build-context file or heredoc that ends up at container path ``cpath``."""
+                     ) -> tuple[Target, CopyOp] | None:
+        """The build-context file or heredoc that ends up at container path ``cpath``
+        (:data:`BUILT` when it comes from another stage or image and is not in the context)."""
         if depth > 8:
             return None
         cpath = posixpath.normpath(cpath)
@@ -509,7 +529,7 @@ class _Builder:
             s = s.base_stage
         return None
 
-    def _resolve_in_op(self, op: CopyOp, cpath: str, depth: int) -> Path | Heredoc | None:
+    def _resolve_in_op(self, op: CopyOp, cpath: str, depth: int) -> Target | None:
         for src in reversed(op.sources):
             if src.startswith("<<"):
                 name = src.lstrip("<-").strip("'\"")
@@ -526,10 +546,11 @@ class _Builder:
                     sub = posixpath.join(src, cpath[len(op.dest.rstrip("/")) + 1 :])
                 if sub is not None:
                     hit = self.resolve_file(op.from_stage, posixpath.join("/", sub), depth + 1)
-                    if hit is not None:
-                        return hit[0]
+                    return hit[0] if hit is not None else BUILT
                 continue
             if op.from_external is not None or "://" in src:
+                if cpath in (op.dest, posixpath.join(op.dest, base)):
+                    return BUILT
                 continue
             for m in self._context_match(src):
                 if m.is_dir():
@@ -550,7 +571,7 @@ class _Builder:
                 self._file_cache[path] = exc
         return self._file_cache[path]
 
-    def which(self, stage: Stage, name: str) -> tuple[str, tuple[Path | Heredoc, CopyOp]] | None:
+    def which(self, stage: Stage, name: str) -> tuple[str, tuple[Target, CopyOp]] | None:
         """Find a command the way the container's PATH lookup would, among copied files."""
         if "/" in name:
             cpath = posixpath.normpath(posixpath.join(stage.workdir, name))
@@ -660,8 +681,10 @@ class _Builder:
         return Launch("program", argv, where, shell_kind=kind, how="an interactive shell")
 
     def _follow_file(self, argv: list[str | None], where: Instruction | None, stage: Stage,
-                     depth: int, under_init: bool, cpath: str, target: Path | Heredoc,
+                     depth: int, under_init: bool, cpath: str, target: Target,
                      op: CopyOp, interpreter: str | None) -> Launch:
+        if target == BUILT:
+            return Launch("program", argv, where)
         if isinstance(target, Heredoc):
             data = target.body(self.source)
             file = self.source
@@ -689,7 +712,7 @@ class _Builder:
             self.scripts.append(script)
         launch = Launch("script", argv, where, script=script, from_context=True,
                         shell_kind=stage.shell_kind(interp or "sh"))
-        terms = probe.terminals()
+        terms = probe.terminals(args=argv[1:])
         for term in terms:
             if term.kind == "exec" and term.command is not None:
                 target_argv = _exec_target_argv(probe, term, argv[1:])
@@ -806,22 +829,22 @@ def _exec_target_argv(script: ShellScript, term: Terminal,
     words = term.command.exec_target()
     out: list[str | None] = []
     for w in words:
-        text = script.data[w.start_byte : w.end_byte].decode("utf-8", errors="replace")
+        text = term.command.word_text(w)
         if text in ('"$@"', "$@", '"${@}"', "${@}"):
             out += script_args
         else:
-            out.append(literal(script.data, w))
+            out.append(literal(term.command.source, w))
     return out
 
 
 def _looks_like_script(name: str) -> bool:
-    if name.endswith((".sh", ".bash")):
+    """A start-up path that should have come from the build context: ``*.sh``, or a name
+    such as ``docker-entrypoint`` or ``start``.  Binaries built in the image are not."""
+    base = posixpath.basename(name)
+    if base.endswith((".sh", ".bash")):
         return True
-    if "/" not in name:
-        return False
-    system = ("/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/", "/usr/local/bin/python",
-              "/usr/local/bin/node", "/opt/", "/usr/lib/")
-    return not name.startswith(system)
+    stem = base.split(".")[0].lower()
+    return "/" in name and ("entrypoint" in stem or stem in ("start", "run", "boot", "launch"))
 
 
 def _dockerignore(context: Path) -> pathspec.GitIgnoreSpec | None:

@@ -49,6 +49,10 @@ def shell_form_verdict(model: ImageModel, ins: Instruction) -> tuple[Severity, s
     shell_text = " ".join(shell)
     if kind == "windows":
         return None
+    if ins.json_not_strings:
+        return ("error",
+                f"`{ins.keyword} {ins.args.strip()}` has a non-string element: `docker build` "
+                f"fails (\"arrays must be comprised of strings only\"). Quote every element")
     if ins.looks_like_json():
         try:
             json.loads(ins.args)

@@ -9,6 +9,7 @@ wheels for Linux, macOS and Windows.  A script that bash runs is therefore alway
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -82,14 +83,25 @@ class Command:
     redirected: bool
     context: Literal["plain", "and_or", "pipeline", "subshell", "negated", "background"]
     assignments: bool = False
+    #: Added to node offsets when the command was parsed from a slice of the script.
+    shift: int = 0
+    #: The bytes the node offsets refer to.
+    source: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return node_text(self.source, self.node)
+
+    def word_text(self, word: Node) -> str:
+        return node_text(self.source, word)
 
     @property
     def start(self) -> int:
-        return self.node.start_byte
+        return self.node.start_byte + self.shift
 
     @property
     def end(self) -> int:
-        return self.node.end_byte
+        return self.node.end_byte + self.shift
 
     @property
     def is_exec(self) -> bool:
@@ -141,6 +153,7 @@ class ShellScript:
 
     data: bytes
     base: int = 0
+    _args: list[str | None] | None = field(init=False, default=None, repr=False)
     tree: tree_sitter.Tree = field(init=False)
     functions: dict[str, Node] = field(init=False, default_factory=dict)
 
@@ -217,7 +230,8 @@ class ShellScript:
             name = literal(self.data, words[0])
         ctx = context if isinstance(context, str) else "plain"
         return Command(node=node, name=name, words=words, redirected=redirected,
-                       context=ctx, assignments=assignments)  # type: ignore[arg-type]
+                       context=ctx, assignments=assignments,  # type: ignore[arg-type]
+                       source=self.data)
 
     def traps_term(self) -> bool:
         """A ``trap … TERM`` (or INT/QUIT, or 15) that forwards signals to a child."""
@@ -230,9 +244,61 @@ class ShellScript:
         return False
 
     # -- terminals --------------------------------------------------------------------------
-    def terminals(self) -> list[Terminal]:
-        """The command that runs last on each path through the script."""
-        return self._terminals_of(self.statements(self.tree.root_node), 0, [])
+    def terminals(self, args: list[str | None] | None = None) -> list[Terminal]:
+        """The command that runs last on each path through the script.
+
+        With ``args`` (the script's arguments, when known) a ``case "$1" in`` takes only the
+        arm that matches, as the shell would."""
+        self._args = args
+        try:
+            terms = self._terminals_of(self.statements(self.tree.root_node), 0, [])
+        finally:
+            self._args = None
+        if self.has_errors and all(t.kind == "unknown" for t in terms):
+            return self._last_line_terminals(args) or terms
+        return terms
+
+    def _last_line_terminals(self, args: list[str | None] | None) -> list[Terminal]:
+        """Error recovery: where a construct tree-sitter cannot parse swallowed the end of
+        the script, analyse its last command line on its own (bash runs line by line)."""
+        lines = self.data.splitlines(keepends=True)
+        offset = len(self.data)
+        for line in reversed(lines):
+            offset -= len(line)
+            text = line.strip()
+            if not text or text.startswith(b"#") or text in (b"fi", b"done", b"esac", b"}"):
+                continue
+            sub = ShellScript(line, base=self.base + offset)
+            sub.functions = self.functions
+            if sub.has_errors:
+                return []
+            terms = sub.terminals(args)
+            for t in terms:
+                if t.command is not None:
+                    t.command.shift = offset
+            return terms
+        return []
+
+    def _case_arm_taken(self, node: Node) -> Node | None:
+        """The ``case_item`` that ``case "$1"`` takes for the known first argument."""
+        args = getattr(self, "_args", None)
+        value = node.child_by_field_name("value")
+        if not args or args[0] is None or value is None:
+            return None
+        if node_text(self.data, value) not in ('"$1"', "$1", '"${1}"', "${1}"):
+            return None
+        for item in node.named_children:
+            if item.type != "case_item":
+                continue
+            for pat in item.children_by_field_name("value"):
+                text = literal(self.data, pat)
+                if text is None:
+                    text = node_text(self.data, pat)
+                    if "$" in text or "`" in text:
+                        return None
+                if fnmatch.fnmatchcase(args[0], text):
+                    return item
+        return None
 
     def _terminals_of(self, stmts: list[Node], depth: int, via: list[str]) -> list[Terminal]:
         trailing: list[Node] = []
@@ -352,8 +418,9 @@ class ShellScript:
             return self._terminals_of(stmts, depth, via)
         if t == "case_statement":
             out = []
+            taken = self._case_arm_taken(node)
             for item in node.named_children:
-                if item.type != "case_item":
+                if item.type != "case_item" or (taken is not None and item != taken):
                     continue
                 stmts = []
                 after_paren = False

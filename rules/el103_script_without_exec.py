@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_command
-from entrylint.shell import node_text
 
 ID = "EL103"
 NAME = "script-without-exec"
@@ -64,7 +63,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 continue
             if term.kind != "child" or forwards:
                 continue
-            text = node_text(sh.data, term.command.node).strip()
+            text = term.command.text.strip()
             if len(text) > 60:
                 text = text[:57] + "..."
             how = ""

@@ -1,0 +1,56 @@
+"""Each fixture is a small project with the diagnostics it must produce in expected.json."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from entrylint.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
+
+
+def run_json(args: list[str], cwd: Path) -> tuple[int, list[dict[str, object]]]:
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, ["check", "--format", "json", *args])
+    finally:
+        os.chdir(old)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture_diagnostics(name: str) -> None:
+    case = FIXTURES / name
+    expected = json.loads((case / "expected.json").read_text())
+    code, got = run_json(["."], case)
+    found = sorted((d["rule"], d["severity"], d["path"], d["line"]) for d in got)
+    want = sorted((d["rule"], d["severity"], d["path"], d["line"]) for d in expected)
+    assert found == want
+    assert code == (1 if want else 0)
+
+
+def test_fixture_set_covers_every_rule() -> None:
+    rules = set()
+    for name in CASES:
+        rules |= {d["rule"] for d in json.loads((FIXTURES / name / "expected.json").read_text())}
+    assert {"EL100", "EL101", "EL102", "EL103", "EL104"} <= rules
+
+
+def test_json_schema_keys_and_positions() -> None:
+    code, got = run_json(["."], FIXTURES / "heredoc-script")
+    assert code == 1
+    (d,) = got
+    assert list(d) == ["rule", "severity", "path", "line", "column", "end_line", "end_column",
+                       "message", "fix"]
+    # the heredoc body line `uvicorn main:app …` is line 11 of the Dockerfile
+    assert (d["path"], d["line"], d["column"], d["end_line"]) == ("Dockerfile", 11, 1, 11)
+    assert d["end_column"] == 1 + len('uvicorn main:app --host 0.0.0.0 --port "${PORT:-8000}"')
+    assert "exec uvicorn" in d["message"]

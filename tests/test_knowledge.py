@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from entrylint.knowledge import describe_base, is_init, reaps
+
+
+@pytest.mark.parametrize(
+    ("ref", "distro", "shell", "entrypoint"),
+    [
+        ("python:3.12-slim", "debian", "dash", "none"),
+        ("python:3.12-alpine", "alpine", "ash", "none"),
+        ("docker.io/library/ubuntu:24.04", "debian", "dash", "none"),
+        ("node:22", "debian", "dash", "exec-wrapper"),
+        ("postgres:16", "debian", "dash", "exec-wrapper"),
+        ("gcr.io/distroless/static-debian12:nonroot", "distroless", "none", "none"),
+        ("gcr.io/distroless/base:debug", "distroless", "ash", "none"),
+        ("scratch", "scratch", "none", "none"),
+        ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", "rhel", "bash", "none"),
+        ("jenkins/jenkins:lts", "unknown", "unknown", "init"),
+        ("registry.example.com/team/base:1", "unknown", "unknown", "unknown"),
+        ("golang:1.23@sha256:abc", "debian", "dash", "none"),
+    ],
+)
+def test_describe_base(ref: str, distro: str, shell: str, entrypoint: str) -> None:
+    b = describe_base(ref)
+    assert (b.distro, b.shell, b.entrypoint) == (distro, shell, entrypoint)
+
+
+def test_reaps() -> None:
+    assert reaps(["gunicorn", "app:app"])
+    assert reaps(["python", "-m", "gunicorn", "app:app"])
+    assert not reaps(["uwsgi", "--http", ":80"])
+    assert reaps(["uwsgi", "--master", "--http", ":80"])
+    assert not reaps(["node", "server.js"])
+    assert not reaps([])
+
+
+def test_script_named_init_is_not_an_init() -> None:
+    assert is_init("/init", from_build_context=False)
+    assert not is_init("/init", from_build_context=True)
+    assert is_init("/usr/bin/tini", from_build_context=False)

@@ -1,0 +1,72 @@
+"""What runs last on every path of a script."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrylint.shell import ShellScript, literal, shebang_interpreter
+
+
+def kinds(src: str, args: list[str | None] | None = None) -> list[tuple[str, str | None]]:
+    s = ShellScript(src.encode())
+    return [(t.kind, t.command.name if t.command else None) for t in s.terminals(args)]
+
+
+@pytest.mark.parametrize(
+    ("src", "want"),
+    [
+        ("python app.py\n", [("child", "python")]),
+        ("exec python app.py\n", [("exec", "exec")]),
+        ('exec "$@"\n', [("exec", "exec")]),
+        ('"$@"\n', [("child", None)]),
+        ("set -e\nmigrate\nexec app\nexit 0\n", [("exec", "exec")]),
+        ("app\nexit $?\n", [("child", "app")]),
+        ("if [ -n \"$X\" ]; then\n  exec a\nelif [[ $Y == z* ]]; then\n  b\nelse\n  exec c\nfi\n",
+         [("exec", "exec"), ("child", "b"), ("exec", "exec")]),
+        ("cd /srv && gunicorn app\n", [("child", "gunicorn")]),
+        ("cd /srv && exec gunicorn app\n", [("exec", "exec")]),
+        ("app 2>&1 | tee /log\n", [("child", "app")]),
+        ("exec app | tee /log\n", [("child", "exec")]),
+        ("main() {\n  exec gosu u \"$@\"\n}\nmain \"$@\"\n", [("exec", "exec")]),
+        ("arr=(1 2)\necho $(( 1 + 2 ))\n(app)\n", [("child", "app")]),
+        ("while true; do sleep 1; done\n", [("loop", None)]),
+        ("app &\nwait $!\n", [("wait", "wait")]),
+        ("cat <<'EOF' > /etc/x.conf\nexec nothing\nEOF\nexec nginx\n", [("exec", "exec")]),
+        ("chown -R app /data\n", [("short", "chown")]),
+        ("exec >/var/log/out 2>&1\n", [("short", "exec")]),
+    ],
+)
+def test_terminals(src: str, want: list[tuple[str, str | None]]) -> None:
+    assert kinds(src) == want
+
+
+def test_case_arm_follows_known_argument() -> None:
+    src = 'case "$1" in\n  web|api) exec gunicorn ;;\n  w*) celery ;;\n  *) exec "$@" ;;\nesac\n'
+    assert kinds(src, ["api"]) == [("exec", "exec")]
+    assert kinds(src, ["worker"]) == [("child", "celery")]
+    assert len(kinds(src)) == 3
+
+
+def test_trap_detection() -> None:
+    assert ShellScript(b"trap 'kill -TERM $PID' TERM INT\napp & PID=$!\nwait $PID\n").traps_term()
+    assert not ShellScript(b"trap 'rm -f /tmp/x' EXIT\napp\n").traps_term()
+
+
+def test_literal_words() -> None:
+    s = ShellScript(b"cmd 'a b' \"c d\" e\\ f $HOME *.py ~/x \"x$y\" a'b'c\n")
+    words = s.iter_commands()[0].words
+    assert [literal(s.data, w) for w in words] == ["cmd", "a b", "c d", "e f", None, None, None,
+                                                   None, "abc"]
+
+
+def test_error_tolerant_on_broken_script() -> None:
+    s = ShellScript(b"if [ x ; then\n  foo\n\nexec app\n")
+    assert s.has_errors
+    s.terminals()  # never raises
+
+
+def test_shebang_interpreter() -> None:
+    assert shebang_interpreter("/usr/bin/env bash") == "bash"
+    assert shebang_interpreter("/bin/sh -e") == "sh"
+    assert shebang_interpreter("/usr/bin/env -S python3 -u") == "python3"
+    assert shebang_interpreter(None) is None
