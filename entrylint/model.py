@@ -30,7 +30,15 @@ from entrylint.dockerfile import (
     substitute,
 )
 from entrylint.knowledge import BaseImage, ShellKind
-from entrylint.shell import SHELLS, ShellScript, Terminal, literal, shebang_interpreter
+from entrylint.shell import (
+    SHELLS,
+    Command,
+    Node,
+    ShellScript,
+    Terminal,
+    literal,
+    shebang_interpreter,
+)
 from entrylint.source import SourceError, SourceFile, read_source
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -715,8 +723,9 @@ class _Builder:
         terms = probe.terminals(args=argv[1:])
         for term in terms:
             if term.kind == "exec" and term.command is not None:
-                target_argv = _exec_target_argv(probe, term, argv[1:])
-                launch.execs.append(self.follow(target_argv, where, stage, depth + 1, under_init))
+                for target_argv in _exec_targets(probe, term, argv[1:]):
+                    launch.execs.append(
+                        self.follow(target_argv, where, stage, depth + 1, under_init))
             elif term.kind in ("child", "wait", "loop"):
                 launch.stays = True
         return launch
@@ -823,18 +832,50 @@ def _wrapper_target(prog: str, args: list[str | None]) -> list[str | None]:
     return out
 
 
-def _exec_target_argv(script: ShellScript, term: Terminal,
-                      script_args: list[str | None]) -> list[str | None]:
-    assert term.command is not None
-    words = term.command.exec_target()
+_ALL_ARGS = ('"$@"', "$@", '"${@}"', "${@}")
+
+
+def _substitute_args(command: Command, words: list[Node],
+                     args: list[str | None]) -> list[str | None]:
     out: list[str | None] = []
     for w in words:
-        text = term.command.word_text(w)
-        if text in ('"$@"', "$@", '"${@}"', "${@}"):
-            out += script_args
+        if command.word_text(w) in _ALL_ARGS:
+            out += args
         else:
-            out.append(literal(term.command.source, w))
+            out.append(literal(command.source, w))
     return out
+
+
+def _plausible_command(argv: list[str | None]) -> bool:
+    """``app:app`` or ``--workers`` as the first word is an argument, not a command: the
+    script must have put a program in front of it (``set -- gunicorn "$@"``)."""
+    if not argv:
+        return False
+    first = argv[0]
+    if first is None:
+        return True
+    return not (first.startswith("-") or (":" in first and "/" not in first)
+                or ("=" in first and "/" not in first))
+
+
+def _exec_targets(script: ShellScript, term: Terminal,
+                  script_args: list[str | None]) -> list[list[str | None]]:
+    """What ``exec …`` runs.  Where the target uses ``"$@"`` and the script rewrites its
+    arguments with ``set -- … "$@"`` (the official images' ``set -- node "$@"``), each
+    rewriting is a candidate; implausible ones (``exec app:app``) are dropped."""
+    command = term.command
+    assert command is not None
+    words = command.exec_target()
+    plain = _substitute_args(command, words, script_args)
+    if not any(command.word_text(w) in _ALL_ARGS for w in words):
+        return [plain]
+    candidates = [plain]
+    for c in script.iter_commands():
+        if c.name == "set" and len(c.words) > 2 and c.word_text(c.words[1]) == "--":
+            new_args = _substitute_args(c, c.words[2:], script_args)
+            candidates.append(_substitute_args(command, words, new_args))
+    plausible = [a for a in candidates if _plausible_command(a)]
+    return plausible or [plain]
 
 
 def _looks_like_script(name: str) -> bool:

@@ -64,7 +64,9 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         return
     names = []
     for c in offenders:
-        text = quote_argv(c.argv[:3])
+        text = quote_argv(c.argv)
+        if len(text) > 50:
+            text = text[:49] + "…"
         if text not in names:
             names.append(text)
     shown = " / ".join(f"`{n}`" for n in names)
