@@ -114,10 +114,12 @@ class Config:
     def with_overrides(self, *, select: Iterable[str] | None = None,
                        ignore: Iterable[str] = (), fail_level: Severity | None = None
                        ) -> Config:
-        """Command-line options on top of a file: ``--select`` replaces, ``--ignore`` adds."""
+        """Command-line options on top of a file.  ``--select`` replaces the file's
+        ``select`` and its ``ignore`` (as a later ruff layer does); ``--ignore`` adds."""
         cfg = self
         if select is not None:
-            cfg = replace(cfg, select=tuple(check_rule_ref(s, "--select") for s in select))
+            cfg = replace(cfg, select=tuple(check_rule_ref(s, "--select") for s in select),
+                          ignore=())
         extra = tuple(check_rule_ref(s, "--ignore") for s in ignore)
         if extra:
             cfg = replace(cfg, ignore=(*cfg.ignore, *extra))
@@ -126,13 +128,14 @@ class Config:
         return cfg
 
 
-_SPECS: dict[tuple[str, ...], pathspec.PathSpec[Any]] = {}
+_SPECS: dict[tuple[str, ...], pathspec.GitIgnoreSpec] = {}
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
+def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """gitwildmatch globs (``GitIgnoreSpec``: git's own matching, as .gitignore uses)."""
     key = tuple(patterns)
     if key not in _SPECS:
-        _SPECS[key] = pathspec.PathSpec.from_lines("gitwildmatch", key)
+        _SPECS[key] = pathspec.GitIgnoreSpec.from_lines(key)
     return _SPECS[key]
 
 
