@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import click
 
 from entrylint import __version__
 
 if TYPE_CHECKING:
+    from entrylint.diagnostics import Severity
     from entrylint.engine import Result
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -118,7 +119,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
 
     try:
         overrides = Overrides(select=_codes(select) or None, ignore=_codes(ignore),
-                              fail_level=fail_level)  # type: ignore[arg-type]
+                              fail_level=cast("Severity | None", fail_level))
         loader = ConfigLoader(config_file, overrides)
         if loader.explicit is not None:
             say(f"configuration from {loader.explicit}")

@@ -282,21 +282,23 @@ def lint_paths(paths: Iterable[Path], *, context: Path | None = None, target: st
             found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
 
     def config_of(d: Diagnostic) -> Config:
-        return file_config.get(d.path) or config_for(d.path)
+        return file_config[d.path] if d.path in file_config else config_for(d.path)
 
+    # per-file-ignores, then suppression comments, then EL001 for the comments left unused
     diags = [d for d in found.values() if not config_of(d).ignored_in_file(d.rule, d.path)]
     comments = {p: suppress.scan(src, spans.get(p)) for p, src in result.files.items()}
     diags = suppress.apply(diags, comments)
     if unused_ignores:
         for p, items in comments.items():
             cfg = file_config[p]
+            enabled = frozenset(c for c in ran[p] if not cfg.ignored_in_file(c, p))
             if not cfg.enabled(suppress.UNUSED_IGNORE_ID) or cfg.ignored_in_file(
                     suppress.UNUSED_IGNORE_ID, p):
                 continue
-            enabled = frozenset(c for c in ran.get(p, ()) if not cfg.ignored_in_file(c, p))
             for d in suppress.unused(items, enabled):
                 _locate(d, result.files[p])
                 diags.append(d)
+    # severity overrides, then the fail level
     for d in diags:
         cfg = config_of(d)
         d.severity = cfg.severity_of(d.rule, d.severity)

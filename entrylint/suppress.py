@@ -164,7 +164,8 @@ def unused(suppressions: Iterable[Suppression], enabled: frozenset[str]) -> list
                        f"(see `entrylint rules`)")
         elif idle:
             where = "in this file" if s.file_wide else "on the line below"
-            message = f"unused suppression: no {', '.join(idle)} finding {where}"
+            what = "" if idle == ["all"] else f"{', '.join(idle)} "
+            message = f"unused suppression: no {what}finding {where}"
         else:
             continue
         out.append(Diagnostic(UNUSED_IGNORE_ID, UNUSED_IGNORE_SEVERITY, s.path, s.start, s.end,
