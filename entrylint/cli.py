@@ -103,12 +103,11 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
 
     targets = list(paths) or [Path(".")]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
-    if not changed_files:  # pre-commit passes deleted files too: they are not an error
-        for p in missing:
-            click.echo(f"entrylint: error: {p}: no such file or directory", err=True)
     targets = [p for p in targets if p not in missing]
     if changed_files:
-        missing = []
+        missing = []  # a deleted file: nothing to lint, and not an error
+    for p in missing:
+        click.echo(f"entrylint: error: {p}: no such file or directory", err=True)
 
     def say(message: str) -> None:
         if verbose:
@@ -120,9 +119,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     try:
         overrides = Overrides(select=_codes(select) or None, ignore=_codes(ignore),
                               fail_level=cast("Severity | None", fail_level))
-        loader = ConfigLoader(config_file, overrides)
-        if loader.explicit is not None:
-            say(f"configuration from {loader.explicit}")
+        loader = ConfigLoader(config_file, overrides, note=say)
         result = lint_paths(targets, context=context, target=target, progress=progress,
                             config=loader, unused_ignores=not no_unused_ignores,
                             changed=changed_files, note=say)

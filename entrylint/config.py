@@ -8,7 +8,7 @@ used.  Every problem is a :class:`ConfigError` that names the file and the key.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -285,15 +285,24 @@ class Overrides:
 class ConfigLoader:
     """Finds, reads (once) and caches the configuration for each linted path."""
 
-    def __init__(self, explicit: Path | None = None, overrides: Overrides | None = None) -> None:
+    def __init__(self, explicit: Path | None = None, overrides: Overrides | None = None,
+                 note: Callable[[str], None] | None = None) -> None:
         self.overrides = overrides or Overrides()
         self._by_file: dict[Path | None, Config] = {}
         self.explicit = explicit
+        self._note = note
         if explicit is not None:
-            self._by_file[None] = self._apply(load_config(explicit))
+            self._by_file[None] = self._load(explicit)
         else:
             # Check the options themselves before any file is read.
             self._apply(Config())
+
+    def _load(self, path: Path) -> Config:
+        if self._note is not None:
+            from entrylint.model import display_path
+
+            self._note(f"configuration from {display_path(path)}")
+        return self._apply(load_config(path))
 
     def _apply(self, cfg: Config) -> Config:
         o = self.overrides
@@ -308,5 +317,5 @@ class ConfigLoader:
         found = find_config_file(path, find_repo_root(start))
         key = found.resolve() if found is not None else None
         if key not in self._by_file:
-            self._by_file[key] = self._apply(load_config(found) if found else Config())
+            self._by_file[key] = self._load(found) if found else self._apply(Config())
         return self._by_file[key]

@@ -94,9 +94,11 @@ def test_entrylint_toml_beats_pyproject_in_the_same_directory(repo: Path) -> Non
 
 def test_config_option_overrides_discovery(repo: Path, tmp_path: Path) -> None:
     write(repo, {"Dockerfile": SHELL_FORM, ".entrylint.toml": 'ignore = ["EL101"]\n'})
+    assert "configuration from .entrylint.toml" in run("-v").output
     other = tmp_path / "ci.toml"
     other.write_text('ignore = ["EL104"]\n')
     assert rules_of(run("--config", str(other))) == ["EL101"]
+    assert f"configuration from {other}" in run("-v", "--config", str(other)).output
 
 
 def test_cli_select_replaces_and_ignore_extends(repo: Path) -> None:

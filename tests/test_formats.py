@@ -211,6 +211,12 @@ def test_checkstyle_from_cli(repo: Path) -> None:
                      "other/Dockerfile": ["entrylint.EL104"]}
 
 
+def test_cli_offers_every_format() -> None:
+    from entrylint import cli, formats
+
+    assert cli.FORMATS == formats.FORMATS  # copied so the CLI imports nothing heavy
+
+
 def test_json_keys_are_exact(repo: Path) -> None:
     out = json.loads(check("--format", "json", ".").output)
     assert out and all(list(d) == ["rule", "severity", "path", "line", "column", "end_line",
