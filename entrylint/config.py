@@ -157,6 +157,8 @@ def _toml_load(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte offset {exc.start})") from None
 
 
 def _table(path: Path) -> dict[str, Any] | None:
@@ -299,9 +301,7 @@ class ConfigLoader:
 
     def _load(self, path: Path) -> Config:
         if self._note is not None:
-            from entrylint.model import display_path
-
-            self._note(f"configuration from {display_path(path)}")
+            self._note(f"configuration from {path}")
         return self._apply(load_config(path))
 
     def _apply(self, cfg: Config) -> Config:
@@ -317,5 +317,13 @@ class ConfigLoader:
         found = find_config_file(path, find_repo_root(start))
         key = found.resolve() if found is not None else None
         if key not in self._by_file:
-            self._by_file[key] = self._load(found) if found else self._apply(Config())
+            # relative to the current directory when below it, for messages
+            self._by_file[key] = self._load(_shown(found)) if found else self._apply(Config())
         return self._by_file[key]
+
+
+def _shown(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

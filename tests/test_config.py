@@ -170,16 +170,24 @@ def test_bad_config_is_a_clear_error(repo: Path, text: str, expected: str) -> No
     r = run()
     assert r.exit_code == 2, r.output
     assert expected in r.output
-    assert ".entrylint.toml" in r.output
+    assert "entrylint: error: .entrylint.toml: " in r.output  # relative to the cwd
     assert isinstance(r.exception, SystemExit)  # a message, not a traceback
     assert "Traceback" not in r.output
+
+
+def test_config_not_utf8(repo: Path) -> None:
+    write(repo, {"Dockerfile": NO_INIT})
+    (repo / ".entrylint.toml").write_bytes(b"\xff\xfe = 1\n")
+    r = run()
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit)
+    assert "entrylint: error: .entrylint.toml: not UTF-8" in r.output
 
 
 def test_bad_pyproject_names_the_table(repo: Path) -> None:
     write(repo, {"Dockerfile": NO_INIT, "pyproject.toml": '[tool.entrylint]\nfoo = 1\n'})
     r = run()
     assert r.exit_code == 2
-    assert "pyproject.toml: [tool.entrylint] key `foo`: unknown key" in r.output
+    assert "error: pyproject.toml: [tool.entrylint] key `foo`: unknown key" in r.output
 
 
 def test_bad_options_and_missing_config(repo: Path) -> None:
