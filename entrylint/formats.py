@@ -41,7 +41,7 @@ def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool 
     if fmt == "sarif":
         return json.dumps(to_sarif(diags, files, root), indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
-        return to_github(diags)
+        return to_github(diags, root)
     if fmt == "gitlab":
         return json.dumps(to_gitlab(diags, files, root), indent=2, ensure_ascii=False) + "\n"
     if fmt == "checkstyle":
@@ -188,11 +188,13 @@ def github_escape_property(text: str) -> str:
     return github_escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def to_github(diags: Sequence[Diagnostic]) -> str:
+def to_github(diags: Sequence[Diagnostic], root: Path | None = None) -> str:
+    """Workflow commands; ``file`` is relative to ``root`` (the checkout), which is what
+    GitHub resolves annotation paths against, even when entrylint runs in a subdirectory."""
     lines = []
     for d in diags:
         props = {
-            "file": display_path(d.path),
+            "file": _report_path(d.path, root) if root is not None else display_path(d.path),
             "line": str(d.line),
             "col": str(d.column),
             "endLine": str(d.end_line),

@@ -163,6 +163,13 @@ def test_github_levels(repo: Path) -> None:
                              "endColumn=15,title=EL103::`node server.js` runs as a child")
 
 
+def test_github_paths_are_relative_to_the_checkout(repo: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo / "docker")
+    out = check("--format", "github", "..").output
+    assert "::error file=docker/start.sh,line=3" in out
+
+
 def test_gitlab_code_quality(repo: Path) -> None:
     report = json.loads(check("--format", "gitlab", ".").output)
     assert [i["check_name"] for i in report] == ["EL101", "EL103", "EL104"]
