@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import click
 
 from entrylint import __version__
+
+if TYPE_CHECKING:
+    from entrylint.diagnostics import Severity
+    from entrylint.engine import Result
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -37,39 +42,89 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "checkstyle")  # formats.FORMATS
+LEVELS = ("error", "warning", "info")
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--select EL101,EL102 --select EL104`` -> each code once."""
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"entrylint: error: {message}", err=True)
+    raise SystemExit(EXIT_ERROR)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report (in --format) to FILE; the terminal gets the text report.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this .entrylint.toml or pyproject.toml instead of the nearest one.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rules (ids or prefixes, comma-separated); replaces `select`.")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Also ignore these rules (ids or prefixes, comma-separated).")
+@click.option("--fail-level", type=click.Choice(LEVELS),
+              help="Exit 1 only for findings at or above this level (default: info, i.e. any).")
+@click.option("--no-unused-ignores", is_flag=True,
+              help="Do not report suppression comments that suppress nothing (EL001).")
+@click.option("--changed-files", is_flag=True,
+              help="PATHs are changed files (pre-commit): lint the Dockerfiles among them and "
+                   "those of the repository whose start-up runs a changed shell script; "
+                   "ignore other files.")
 @click.option("--context", type=click.Path(file_okay=False, path_type=Path),
               help="Build context directory (default: the Dockerfile's directory, or the "
                    "compose file's build.context).")
 @click.option("--target", help="Lint this stage instead of the last one.")
 @click.option("-v", "--verbose", is_flag=True, help="Say which files and scripts were followed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
-def check(paths: tuple[Path, ...], fmt: str, context: Path | None, target: str | None,
-          verbose: bool, quiet: bool) -> None:
+def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_level: str | None,
+          no_unused_ignores: bool, changed_files: bool, context: Path | None,
+          target: str | None, verbose: bool, quiet: bool) -> None:
     """Lint Dockerfiles and the scripts they start.
 
     PATH is a Dockerfile, or a directory searched for Dockerfile, Containerfile, *.Dockerfile,
     *.dockerfile, Dockerfile.* and Containerfile.* (honouring .gitignore). Default: `.`.
 
-    Exit status: 0 nothing reported, 1 findings, 2 usage error or a file that cannot be read.
+    Settings come from the nearest .entrylint.toml or [tool.entrylint] in pyproject.toml
+    (see docs/configuration.md); the options above override them.
+
+    Exit status: 0 nothing reported (at or above the fail level), 1 findings, 2 usage error,
+    bad configuration or a file that cannot be read.
     """
+    from entrylint.config import ConfigError, ConfigLoader, Overrides
     from entrylint.engine import lint_paths
-    from entrylint.output import to_json, to_text
+    from entrylint.formats import render
 
     targets = list(paths) or [Path(".")]
     missing = [p for p in targets if not p.exists() and not p.is_symlink()]
+    targets = [p for p in targets if p not in missing]
+    if changed_files:
+        missing = []  # a deleted file: nothing to lint, and not an error
     for p in missing:
         click.echo(f"entrylint: error: {p}: no such file or directory", err=True)
-    targets = [p for p in targets if p not in missing]
+
+    def say(message: str) -> None:
+        if verbose:
+            click.echo(f"entrylint: {message}", err=True)
 
     def progress(path: Path) -> None:
-        if verbose:
-            click.echo(f"entrylint: linting {path}", err=True)
+        say(f"linting {path}")
 
-    result = lint_paths(targets, context=context, target=target, progress=progress)
+    try:
+        overrides = Overrides(select=_codes(select) or None, ignore=_codes(ignore),
+                              fail_level=cast("Severity | None", fail_level))
+        loader = ConfigLoader(config_file, overrides, note=say)
+        result = lint_paths(targets, context=context, target=target, progress=progress,
+                            config=loader, unused_ignores=not no_unused_ignores,
+                            changed=changed_files, note=say)
+    except ConfigError as exc:
+        _fail(str(exc))
     if verbose:
         for m in result.models:
             for note in m.notes:
@@ -83,18 +138,59 @@ def check(paths: tuple[Path, ...], fmt: str, context: Path | None, target: str |
     for e in result.errors:
         click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
     diags = result.diagnostics
-    if fmt == "json":
-        click.echo(to_json(diags, result.files), nl=False)
-    else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(to_text(diags, result.files, colour=colour), nl=False)
-        if not quiet:
-            counts = {s: sum(1 for d in diags if d.severity == s)
-                      for s in ("error", "warning", "info")}
-            found = ", ".join(_plural(n, s) for s, n in counts.items() if n) or "no findings"
-            click.echo(
-                f"Linted {_plural(result.dockerfiles, 'Dockerfile')}, "
-                f"{_plural(result.scripts, 'script')}: {found}")
+    terminal = "text" if output is not None else fmt
+    if output is not None:
+        try:
+            output.write_text(render(fmt, diags, result.files), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output}: cannot write the report: {exc.strerror or exc}")
+    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(render(terminal, diags, result.files, colour=colour), nl=False)
+    if terminal == "text" and not quiet:
+        click.echo(_summary(result))
     if missing or result.errors:
         raise SystemExit(EXIT_ERROR)
-    raise SystemExit(EXIT_FINDINGS if diags else EXIT_OK)
+    raise SystemExit(EXIT_FINDINGS if result.failing else EXIT_OK)
+
+
+def _summary(result: Result) -> str:
+    diags = result.diagnostics
+    counts = {s: sum(1 for d in diags if d.severity == s) for s in LEVELS}
+    found = ", ".join(_plural(n, s) for s, n in counts.items() if n) or "no findings"
+    fixable = sum(1 for d in diags if d.fix is not None)
+    if fixable:
+        found += f" ({fixable} fixable)"
+    below = len(diags) - result.failing
+    if diags and below:
+        found += f"; {below} below the fail level"
+    return (f"Linted {_plural(result.dockerfiles, 'Dockerfile')}, "
+            f"{_plural(result.scripts, 'script')}: {found}")
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule: id, name, default severity, whether it has a fix."""
+    from entrylint.docs import documented_rules
+
+    rows = [("RULE", "NAME", "SEVERITY", "FIXABLE", "SUMMARY")]
+    rows += [(r.id, r.name, r.severity, "yes" if r.fixable else "no", r.summary)
+             for r in documented_rules()]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  "
+                   + row[4])
+
+
+@main.command("rule")
+@click.argument("code")
+@click.option("--markdown", is_flag=True,
+              help="Print the page exactly as docs/rules/CODE.md has it (the default output "
+                   "is the same Markdown).")
+def rule_command(code: str, markdown: bool) -> None:
+    """Print a rule's documentation: why it matters, bad and good examples, its fix."""
+    from entrylint.docs import find_rule, rule_markdown
+
+    rule = find_rule(code)
+    if rule is None:
+        _fail(f"unknown rule {code!r}; `entrylint rules` lists them")
+    click.echo(rule_markdown(rule), nl=False)

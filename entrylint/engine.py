@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
+from entrylint.config import Config, ConfigLoader
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.model import ImageModel, display_path, find_repo_root, load
 from entrylint.source import SourceError, SourceFile
@@ -30,9 +31,15 @@ class Rule:
     bad: str
     good: str
     fix: str
-    module: ModuleType
+    #: None for EL001, which the engine reports (it has docs, but no model check).
+    module: ModuleType | None
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.fix) and not self.fix.lower().startswith("no fix")
 
     def check(self, model: ImageModel) -> Iterator[Diagnostic]:
+        assert self.module is not None
         result: Iterable[Diagnostic] = self.module.check(model)
         yield from result
 
@@ -110,6 +117,8 @@ class Result:
     errors: list[FileError] = field(default_factory=list)
     models: list[ImageModel] = field(default_factory=list)
     files: dict[Path, SourceFile] = field(default_factory=dict)
+    #: Diagnostics at or above the fail level of the configuration that applies to them.
+    failing: int = 0
 
     @property
     def dockerfiles(self) -> int:
@@ -128,35 +137,172 @@ def lint_model(model: ImageModel, rules: Iterable[Rule]) -> list[Diagnostic]:
     for rule in rules:
         for d in rule.check(model):
             src = files.get(d.path, model.source)
-            d.line, d.column = src.position(d.start)
-            d.end_line, d.end_column = src.position(max(d.end, d.start))
+            _locate(d, src)
             out.append(d)
     return out
 
 
+def _locate(d: Diagnostic, src: SourceFile) -> None:
+    d.line, d.column = src.position(d.start)
+    d.end_line, d.end_column = src.position(max(d.end, d.start))
+
+
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".ash", ".dash", ".ksh", ".mksh", ".zsh")
+
+
+def may_be_script(path: Path) -> bool:
+    """A shell script by its name or its ``#!`` line (cheap: reads 256 bytes)."""
+    from entrylint.shell import SHELLS, shebang_interpreter
+
+    if path.name.endswith(_SCRIPT_SUFFIXES):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return False
+    if not head.startswith(b"#!"):
+        return False
+    line = head.split(b"\n", 1)[0][2:].decode("utf-8", errors="replace")
+    return shebang_interpreter(line.strip()) in SHELLS
+
+
+class _Loader:
+    """Builds each Dockerfile's model once (the changed-files search builds them early)."""
+
+    def __init__(self, context: Path | None, target: str | None) -> None:
+        self.context, self.target = context, target
+        self._cache: dict[Path, ImageModel | SourceError] = {}
+
+    def load(self, path: Path) -> ImageModel | SourceError:
+        key = path.resolve()
+        if key not in self._cache:
+            try:
+                self._cache[key] = load(path, context=self.context, target=self.target,
+                                        repo_root=find_repo_root(path.parent))
+            except SourceError as exc:
+                self._cache[key] = exc
+        return self._cache[key]
+
+
+def changed_targets(paths: Iterable[Path], loader: _Loader,
+                    note: Callable[[str], None] | None = None) -> Iterator[Path]:
+    """pre-commit's changed files -> the Dockerfiles to lint.
+
+    A Dockerfile is linted; a directory is searched as usual; a shell script selects every
+    Dockerfile of its repository whose start-up runs it; any other file is ignored."""
+    scripts: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            yield from discover([p])
+        elif is_dockerfile_name(p.name):
+            yield p
+        elif may_be_script(p):
+            scripts.append(p)
+        elif note is not None:
+            note(f"{display_path(p)}: not a Dockerfile or shell script, ignored")
+    if not scripts:
+        return
+    wanted = {s.resolve(): s for s in scripts}
+    used: set[Path] = set()
+    for root in sorted({find_repo_root(s.parent) for s in scripts}):
+        for df in discover([_relative_if_below_cwd(root)]):
+            model = loader.load(df)
+            if isinstance(model, SourceError):
+                continue
+            hits = {s.file.path.resolve() for s in model.scripts if s.heredoc is None}
+            if hits & wanted.keys():
+                used |= hits & wanted.keys()
+                yield df
+    if note is not None:
+        for key, s in wanted.items():
+            if key not in used:
+                note(f"{display_path(s)}: no Dockerfile in the repository runs it, ignored")
+
+
+def _relative_if_below_cwd(path: Path) -> Path:
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+    return rel if rel.parts else Path(".")
+
+
 def lint_paths(paths: Iterable[Path], *, context: Path | None = None, target: str | None = None,
                rules: Iterable[Rule] | None = None,
-               progress: Callable[[Path], None] | None = None) -> Result:
+               progress: Callable[[Path], None] | None = None,
+               config: Config | ConfigLoader | None = None,
+               unused_ignores: bool = True, changed: bool = False,
+               note: Callable[[str], None] | None = None) -> Result:
+    """Lint Dockerfiles (and directories searched for them) with their scripts.
+
+    ``config`` filters and re-grades what the rules find (a :class:`ConfigLoader` finds the
+    file nearest to each Dockerfile); inline suppression comments are applied, and unused ones
+    reported as EL001 unless ``unused_ignores`` is False.  With ``changed``, ``paths`` are
+    changed files (pre-commit): see :func:`changed_targets`.  Raises ``ConfigError``.
+    """
+    from entrylint import suppress
+
+    fixed = config if isinstance(config, Config) else Config()
+    config_for: Callable[[Path], Config] = (
+        config.for_path if isinstance(config, ConfigLoader) else lambda _path: fixed)
     result = Result()
-    active = tuple(rules) if rules is not None else all_rules()
+    base = tuple(rules) if rules is not None else all_rules()
+    loader = _Loader(context, target)
+    targets = changed_targets(paths, loader, note) if changed else discover(paths)
     seen: set[Path] = set()
-    for path in discover(paths):
+    found: dict[tuple[str, Path, int, int, str], Diagnostic] = {}
+    file_config: dict[Path, Config] = {}
+    ran: dict[Path, set[str]] = {}
+    spans: dict[Path, dict[int, int]] = {}
+    for path in targets:
         key = path.resolve()
         if key in seen:
             continue
         seen.add(key)
         if progress is not None:
             progress(path)
-        try:
-            model = load(path, context=context, target=target,
-                         repo_root=find_repo_root(path.parent))
-        except SourceError as exc:
-            result.errors.append(FileError(display_path(Path(exc.path)), exc.reason))
+        model = loader.load(path)
+        if isinstance(model, SourceError):
+            result.errors.append(FileError(display_path(Path(model.path)), model.reason))
             continue
+        cfg = config_for(path)
+        active = [r for r in base if cfg.enabled(r.id)]
         result.models.append(model)
-        result.files[model.source.path] = model.source
-        for s in model.scripts:
-            result.files[s.file.path] = s.file
-        result.diagnostics += lint_model(model, active)
-    result.diagnostics.sort(key=lambda d: d.sort_key())
+        files = [model.source, *(s.file for s in model.scripts)]
+        for src in files:
+            result.files[src.path] = src
+            file_config.setdefault(src.path, cfg)
+            ran.setdefault(src.path, set()).update(r.id for r in active)
+        spans[model.source.path] = {i.start_line: i.end_line
+                                    for i in model.dockerfile.instructions}
+        for d in lint_model(model, active):
+            if d.rule == "EL104" and cfg.assumes_init(model.path):
+                continue
+            found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
+
+    def config_of(d: Diagnostic) -> Config:
+        return file_config[d.path] if d.path in file_config else config_for(d.path)
+
+    # per-file-ignores, then suppression comments, then EL001 for the comments left unused
+    diags = [d for d in found.values() if not config_of(d).ignored_in_file(d.rule, d.path)]
+    comments = {p: suppress.scan(src, spans.get(p)) for p, src in result.files.items()}
+    diags = suppress.apply(diags, comments)
+    if unused_ignores:
+        for p, items in comments.items():
+            cfg = file_config[p]
+            enabled = frozenset(c for c in ran[p] if not cfg.ignored_in_file(c, p))
+            if not cfg.enabled(suppress.UNUSED_IGNORE_ID) or cfg.ignored_in_file(
+                    suppress.UNUSED_IGNORE_ID, p):
+                continue
+            for d in suppress.unused(items, enabled):
+                _locate(d, result.files[p])
+                diags.append(d)
+    # severity overrides, then the fail level
+    for d in diags:
+        cfg = config_of(d)
+        d.severity = cfg.severity_of(d.rule, d.severity)
+        if cfg.fails(d.severity):
+            result.failing += 1
+    result.diagnostics = sorted(diags, key=lambda d: d.sort_key())
     return result

@@ -1,0 +1,329 @@
+"""Configuration: ``[tool.entrylint]`` in ``pyproject.toml`` or a ``.entrylint.toml``.
+
+The file nearest to a linted Dockerfile wins (walking up to the repository root); ``--config``
+names one file for everything.  Command-line options are applied on top of whichever file is
+used.  Every problem is a :class:`ConfigError` that names the file and the key.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import pathspec
+
+from entrylint.diagnostics import SEVERITY_RANK, Severity
+
+InitProgram = Literal["tini", "dumb-init"]
+CONFIG_NAMES = (".entrylint.toml", "pyproject.toml")
+KEYS = ("select", "ignore", "extend-ignore", "severity", "fail-level", "per-file-ignores",
+        "init", "assume-init")
+LEVELS: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+class ConfigError(Exception):
+    """A configuration file (or option) that cannot be used; the message says where and why."""
+
+
+def known_rule_ids() -> frozenset[str]:
+    from entrylint.engine import all_rules
+    from entrylint.suppress import UNUSED_IGNORE_ID
+
+    return frozenset({r.id for r in all_rules()} | {UNUSED_IGNORE_ID})
+
+
+def check_rule_ref(ref: str, where: str) -> str:
+    """A rule id or a prefix of one (``EL10``), or ``ALL``; returned upper-cased."""
+    code = ref.strip().upper()
+    if code == "ALL":
+        return code
+    if not code or not any(rid.startswith(code) for rid in known_rule_ids()):
+        raise ConfigError(f"{where}: unknown rule {ref!r} (see `entrylint rules`)")
+    return code
+
+
+def _match_len(code: str, refs: Iterable[str]) -> int:
+    """How specifically ``refs`` name ``code``: the longest matching prefix, 0 for none."""
+    best = 0
+    for ref in refs:
+        if ref == "ALL":
+            best = max(best, 1)
+        elif code.startswith(ref):
+            best = max(best, len(ref) + 1)
+    return best
+
+
+@dataclass(frozen=True)
+class Config:
+    """Effective settings for the Dockerfiles one configuration file covers."""
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    fail_level: Severity = "info"
+    #: (pattern, rules) pairs; patterns are gitwildmatch globs relative to :attr:`root`.
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    init: InitProgram = "tini"
+    assume_init: tuple[str, ...] = ()
+    #: The directory globs are relative to (the config file's directory).
+    root: Path | None = None
+    #: The file this came from, or None for the defaults.
+    path: Path | None = None
+
+    # -- rules ------------------------------------------------------------------------------
+    def enabled(self, code: str) -> bool:
+        """Selected and not ignored; the more specific of ``select``/``ignore`` wins (ruff)."""
+        return _match_len(code, self.select) > _match_len(code, self.ignore)
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        return self.severity.get(code, default)
+
+    def fails(self, severity: Severity) -> bool:
+        return SEVERITY_RANK[severity] >= SEVERITY_RANK[self.fail_level]
+
+    # -- files ------------------------------------------------------------------------------
+    def _relative(self, path: Path) -> str | None:
+        base = (self.root or Path.cwd()).resolve()
+        try:
+            return path.resolve().relative_to(base).as_posix()
+        except ValueError:
+            return None
+
+    def ignored_in_file(self, code: str, path: Path) -> bool:
+        """``per-file-ignores`` switches ``code`` off for ``path``."""
+        if not self.per_file_ignores:
+            return False
+        rel = self._relative(path)
+        if rel is None:
+            return False
+        for pattern, codes in self.per_file_ignores:
+            if _match_len(code, codes) and _spec([pattern]).match_file(rel):
+                return True
+        return False
+
+    def assumes_init(self, dockerfile: Path) -> bool:
+        """``assume-init`` says this Dockerfile's containers always run under an init."""
+        if not self.assume_init:
+            return False
+        rel = self._relative(dockerfile)
+        return rel is not None and _spec(self.assume_init).match_file(rel)
+
+    def with_overrides(self, *, select: Iterable[str] | None = None,
+                       ignore: Iterable[str] = (), fail_level: Severity | None = None
+                       ) -> Config:
+        """Command-line options on top of a file.  ``--select`` replaces the file's
+        ``select`` and its ``ignore`` (as a later ruff layer does); ``--ignore`` adds."""
+        cfg = self
+        if select is not None:
+            cfg = replace(cfg, select=tuple(check_rule_ref(s, "--select") for s in select),
+                          ignore=())
+        extra = tuple(check_rule_ref(s, "--ignore") for s in ignore)
+        if extra:
+            cfg = replace(cfg, ignore=(*cfg.ignore, *extra))
+        if fail_level is not None:
+            cfg = replace(cfg, fail_level=fail_level)
+        return cfg
+
+
+_SPECS: dict[tuple[str, ...], pathspec.GitIgnoreSpec] = {}
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """gitwildmatch globs (``GitIgnoreSpec``: git's own matching, as .gitignore uses)."""
+    key = tuple(patterns)
+    if key not in _SPECS:
+        _SPECS[key] = pathspec.GitIgnoreSpec.from_lines(key)
+    return _SPECS[key]
+
+
+# ------------------------------------------------------------------------------------------
+# Reading files
+# ------------------------------------------------------------------------------------------
+
+
+def _toml_load(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        with open(path, "rb") as fh:
+            doc: dict[str, Any] = tomllib.load(fh)
+            return doc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte offset {exc.start})") from None
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    """The entrylint table of a file, or None when a pyproject.toml has none."""
+    doc = _toml_load(path)
+    if path.name == "pyproject.toml":
+        tool = doc.get("tool")
+        table = tool.get("entrylint") if isinstance(tool, dict) else None
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.entrylint] must be a table")
+        return table
+    return doc
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: must be a list of strings")
+    return cast(list[str], value)
+
+
+def _level(value: Any, where: str) -> Severity:
+    if value not in LEVELS:
+        raise ConfigError(f"{where}: must be one of {', '.join(LEVELS)} (got {value!r})")
+    return cast(Severity, value)
+
+
+def parse_table(table: Mapping[str, Any], path: Path) -> Config:
+    """Validate one configuration table (from ``path``) into a :class:`Config`."""
+    section = "[tool.entrylint]" if path.name == "pyproject.toml" else ""
+
+    def where(key: str) -> str:
+        return f"{path}: {section}{' ' if section else ''}key `{key}`"
+
+    unknown = [k for k in table if k not in KEYS]
+    if unknown:
+        raise ConfigError(f"{where(unknown[0])}: unknown key (known keys: {', '.join(KEYS)})")
+    kw: dict[str, Any] = {"root": path.parent, "path": path}
+    if "select" in table:
+        kw["select"] = tuple(check_rule_ref(s, where("select"))
+                             for s in _str_list(table["select"], where("select")))
+    ignore: list[str] = []
+    for key in ("ignore", "extend-ignore"):
+        if key in table:
+            ignore += [check_rule_ref(s, where(key)) for s in _str_list(table[key], where(key))]
+    kw["ignore"] = tuple(ignore)
+    if "severity" in table:
+        sev = table["severity"]
+        if not isinstance(sev, dict):
+            raise ConfigError(f"{where('severity')}: must be a table of rule = level")
+        out: dict[str, Severity] = {}
+        for code, level in sev.items():
+            ref = check_rule_ref(code, where("severity"))
+            if ref not in known_rule_ids():
+                raise ConfigError(f"{where('severity')}: {code!r} is not a rule id")
+            out[ref] = _level(level, f"{where('severity')} {code}")
+        kw["severity"] = out
+    if "fail-level" in table:
+        kw["fail_level"] = _level(table["fail-level"], where("fail-level"))
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{where('per-file-ignores')}: must be a table of glob = [rules]")
+        pairs = []
+        for pattern, codes in pfi.items():
+            w = f"{where('per-file-ignores')} {pattern!r}"
+            pairs.append((pattern, tuple(check_rule_ref(c, w) for c in _str_list(codes, w))))
+        kw["per_file_ignores"] = tuple(pairs)
+    if "init" in table:
+        if table["init"] not in ("tini", "dumb-init"):
+            raise ConfigError(f"{where('init')}: must be \"tini\" or \"dumb-init\" "
+                              f"(got {table['init']!r})")
+        kw["init"] = table["init"]
+    if "assume-init" in table:
+        kw["assume_init"] = tuple(_str_list(table["assume-init"], where("assume-init")))
+    return Config(**kw)
+
+
+def load_config(path: Path) -> Config:
+    """Read one configuration file (``--config``).  A pyproject.toml without a
+    ``[tool.entrylint]`` table gives the defaults."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    table = _table(path)
+    if table is None:
+        return Config(root=path.parent, path=path)
+    return parse_table(table, path)
+
+
+def find_config_file(start: Path, repo_root: Path) -> Path | None:
+    """The configuration file nearest to ``start`` (a file or directory), walking up to
+    ``repo_root``; in one directory ``.entrylint.toml`` wins over ``pyproject.toml``."""
+    here = start.resolve()
+    if not here.is_dir():
+        here = here.parent
+    root = repo_root.resolve()
+    dirs = [here]
+    if here != root and root in here.parents:
+        for p in here.parents:
+            dirs.append(p)
+            if p == root:
+                break
+    for d in dirs:
+        for name in CONFIG_NAMES:
+            f = d / name
+            if not f.is_file():
+                continue
+            if name == "pyproject.toml" and _table(f) is None:
+                continue
+            return f
+    return None
+
+
+@dataclass
+class Overrides:
+    """What the command line says, applied on top of every configuration file."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    fail_level: Severity | None = None
+
+
+class ConfigLoader:
+    """Finds, reads (once) and caches the configuration for each linted path."""
+
+    def __init__(self, explicit: Path | None = None, overrides: Overrides | None = None,
+                 note: Callable[[str], None] | None = None) -> None:
+        self.overrides = overrides or Overrides()
+        self._by_file: dict[Path | None, Config] = {}
+        self.explicit = explicit
+        self._note = note
+        if explicit is not None:
+            self._by_file[None] = self._load(explicit)
+        else:
+            # Check the options themselves before any file is read.
+            self._apply(Config())
+
+    def _load(self, path: Path) -> Config:
+        if self._note is not None:
+            self._note(f"configuration from {path}")
+        return self._apply(load_config(path))
+
+    def _apply(self, cfg: Config) -> Config:
+        o = self.overrides
+        return cfg.with_overrides(select=o.select, ignore=o.ignore, fail_level=o.fail_level)
+
+    def for_path(self, path: Path) -> Config:
+        if self.explicit is not None:
+            return self._by_file[None]
+        from entrylint.model import find_repo_root
+
+        start = path if path.is_dir() else path.parent
+        found = find_config_file(path, find_repo_root(start))
+        key = found.resolve() if found is not None else None
+        if key not in self._by_file:
+            # relative to the current directory when below it, for messages
+            self._by_file[key] = self._load(_shown(found)) if found else self._apply(Config())
+        return self._by_file[key]
+
+
+def _shown(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

@@ -1,0 +1,173 @@
+"""Inline suppressions: ``# entrylint: ignore=EL104`` comments, and hadolint's.
+
+* ``# entrylint: ignore=EL101,EL104`` (or ``ignore=all``) on the line above a Dockerfile
+  instruction suppresses those rules on the whole instruction (all its continuation and heredoc
+  lines); above any other line (a script command, a line of a heredoc script) it suppresses
+  them on that line.  Several comment lines may be stacked above the same line.
+* ``# entrylint: ignore-file=EL103`` anywhere in a file suppresses the rule in the whole file.
+* ``# hadolint ignore=DL3025`` is honoured for EL101 and EL102 (hadolint's shell-form rule);
+  ``# hadolint global ignore=DL3025`` for the whole file.  hadolint comments are never reported
+  as unused: they are hadolint's too.
+
+An entrylint comment that suppresses nothing is reported as EL001 (``unused-ignore``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.source import SourceFile
+
+UNUSED_IGNORE_ID = "EL001"
+UNUSED_IGNORE_NAME = "unused-ignore"
+UNUSED_IGNORE_SEVERITY: Severity = "info"
+UNUSED_IGNORE_SUMMARY = "An `# entrylint: ignore=` comment that suppresses nothing"
+UNUSED_IGNORE_DOC = """An `# entrylint: ignore=…` comment that suppresses nothing.
+
+**Why it matters.** A suppression that no longer matches a finding (the instruction was fixed,
+the comment drifted away from its line, the rule id is misspelt) hides nothing today but will
+silently hide a real finding later.  Remove it, or correct the rule id.  This is reported by the
+engine, not by a rule: it looks at which comments were used after all rules have run.
+Silence it with `--no-unused-ignores`, or `ignore = ["EL001"]` in the configuration.
+
+hadolint's `# hadolint ignore=DL3025` comments are honoured for EL101/EL102 but never reported,
+since hadolint reads them too."""
+UNUSED_IGNORE_BAD = """
+FROM python:3.12-slim
+# entrylint: ignore=EL101
+CMD ["python", "app.py"]
+"""
+UNUSED_IGNORE_GOOD = """
+FROM python:3.12-slim
+CMD ["python", "app.py"]
+"""
+UNUSED_IGNORE_FIX = "No fix: delete the comment or correct its rule ids."
+
+#: hadolint rule -> the entrylint rules it stands for.
+HADOLINT_EQUIVALENTS: dict[str, tuple[str, ...]] = {"DL3025": ("EL101", "EL102")}
+
+_ENTRYLINT = re.compile(
+    r"#\s*entrylint\s*:\s*(ignore|ignore-file)\s*=\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)")
+_HADOLINT = re.compile(
+    r"#\s*hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)")
+
+
+@dataclass
+class Suppression:
+    path: Path
+    line: int  # the comment's line
+    start: int  # byte offsets of the comment
+    end: int
+    codes: tuple[str, ...]  # upper case; "ALL" for all
+    first: int  # the lines it covers (1-based, inclusive); file-wide: 1..line_count
+    last: int
+    hadolint: bool = False
+    file_wide: bool = False
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, d: Diagnostic) -> str | None:
+        """The code of this comment that suppresses ``d``, or None."""
+        if not self.first <= d.line <= self.last:
+            return None
+        for code in self.codes:
+            if code == "ALL" or code == d.rule:
+                return code
+        return None
+
+
+def _expand_hadolint(codes: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for c in codes:
+        out += HADOLINT_EQUIVALENTS.get(c, ())
+    return tuple(out)
+
+
+def scan(src: SourceFile, instruction_lines: dict[int, int] | None = None) -> list[Suppression]:
+    """The suppression comments of one file.  ``instruction_lines`` maps a Dockerfile
+    instruction's first line to its last line, so a comment above it covers all of it."""
+    data = src.data
+    if b"entrylint" not in data and b"hadolint" not in data:
+        return []
+    spans = instruction_lines or {}
+    out: list[Suppression] = []
+    lines = src.line_count
+    for n in range(1, lines + 1):
+        text = src.line_text(n)
+        stripped = text.lstrip()
+        if not stripped.startswith("#"):
+            continue
+        m = _ENTRYLINT.match(stripped)
+        hadolint = False
+        file_wide = False
+        if m is not None:
+            file_wide = m.group(1) == "ignore-file"
+            codes = tuple(c.strip().upper() for c in m.group(2).split(","))
+        else:
+            h = _HADOLINT.match(stripped)
+            if h is None:
+                continue
+            hadolint, file_wide = True, bool(h.group(1))
+            codes = _expand_hadolint(c.strip().upper() for c in h.group(2).split(","))
+            if not codes:
+                continue
+        start = src.line_start(n) + len(text[: len(text) - len(stripped)].encode())
+        end = src.line_end(n)
+        if file_wide:
+            first, last = 1, lines
+        else:
+            target = n + 1
+            while target <= lines and src.line_text(target).lstrip().startswith("#"):
+                target += 1  # stacked comments: all of them apply to the next line
+            first, last = target, spans.get(target, target)
+        out.append(Suppression(src.path, n, start, end, codes, first, last, hadolint, file_wide))
+    return out
+
+
+def apply(diags: list[Diagnostic], suppressions: dict[Path, list[Suppression]]
+          ) -> list[Diagnostic]:
+    """The diagnostics no comment suppresses; marks the comments that were used."""
+    kept: list[Diagnostic] = []
+    for d in diags:
+        hit = False
+        for s in suppressions.get(d.path, ()):
+            code = s.covers(d)
+            if code is not None:
+                s.used.add(code)
+                hit = True
+        if not hit:
+            kept.append(d)
+    return kept
+
+
+def unused(suppressions: Iterable[Suppression], enabled: frozenset[str]) -> list[Diagnostic]:
+    """EL001 for each entrylint comment (or part of one) that suppressed nothing.
+
+    ``enabled`` are the rule ids that ran on the file: a comment for a rule the configuration
+    switched off is not reported, since it cannot be told whether it would be used.  A code
+    that is no rule id at all is always reported."""
+    from entrylint.config import known_rule_ids
+
+    known = known_rule_ids()
+    out: list[Diagnostic] = []
+    for s in suppressions:
+        if s.hadolint:
+            continue
+        unknown = [c for c in s.codes if c != "ALL" and c not in known]
+        idle = [("all" if c == "ALL" else c) for c in s.codes
+                if c not in s.used and (c == "ALL" or c in enabled)]
+        if unknown:
+            message = (f"unknown rule {', '.join(unknown)} in suppression comment "
+                       f"(see `entrylint rules`)")
+        elif idle:
+            where = "in this file" if s.file_wide else "on the line below"
+            what = "" if idle == ["all"] else f"{', '.join(idle)} "
+            message = f"unused suppression: no {what}finding {where}"
+        else:
+            continue
+        out.append(Diagnostic(UNUSED_IGNORE_ID, UNUSED_IGNORE_SEVERITY, s.path, s.start, s.end,
+                              message))
+    return out

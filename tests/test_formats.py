@@ -1,0 +1,281 @@
+"""Report formats: SARIF against the 2.1.0 schema, GitHub, GitLab, checkstyle, JSON, --output."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from entrylint.cli import main
+from entrylint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from entrylint.docs import find_rule, rule_markdown
+from entrylint.formats import fingerprints, render, to_checkstyle, to_github, to_gitlab, to_sarif
+from entrylint.source import SourceFile
+
+PROJECT = Path(__file__).resolve().parents[1]
+NASTY = 'bad: 100% sure, <tag> & "quote"\nsecond line\r\nthird'
+
+
+def sarif_schema() -> dict[str, Any]:
+    env = os.environ.get("ENTRYLINT_SARIF_SCHEMA")
+    path = Path(env) if env else PROJECT / "../shared/data/sarif-schema-2.1.0.json"
+    if not path.is_file():
+        pytest.skip(f"SARIF 2.1.0 schema not found at {path} (set ENTRYLINT_SARIF_SCHEMA)")
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+def validate_sarif(doc: dict[str, Any]) -> None:
+    import jsonschema
+
+    jsonschema.validate(doc, sarif_schema(), cls=jsonschema.Draft7Validator)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "docker").mkdir()
+    (root / "Dockerfile").write_text(
+        "FROM node:22-alpine\nCOPY docker/start.sh /start.sh\n"
+        'ENTRYPOINT ["/start.sh"]\nCMD node server.js\n')
+    (root / "docker/start.sh").write_text("#!/bin/sh\nset -e\nnode server.js\n")
+    (root / "other").mkdir()
+    (root / "other/Dockerfile").write_text('FROM node:22-slim\nCMD ["node", "server.js"]\n')
+    monkeypatch.chdir(root)
+    return root
+
+
+def check(*args: str) -> Any:
+    r = CliRunner().invoke(main, ["check", *args])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.output
+    return r
+
+
+def test_sarif_validates_and_has_what_code_scanning_needs(repo: Path) -> None:
+    r = check("--format", "sarif", ".")
+    assert r.exit_code == 1
+    doc = json.loads(r.output)
+    validate_sarif(doc)
+    assert doc["version"] == "2.1.0" and len(doc["runs"]) == 1
+    run = doc["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "entrylint" and driver["version"]
+    assert driver["informationUri"].startswith("https://")
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert ids == sorted(ids) and {"EL001", "EL101", "EL103", "EL104"} <= set(ids)
+    el103 = driver["rules"][ids.index("EL103")]
+    assert el103["helpUri"] == ("https://github.com/entrylint/entrylint/blob/main/docs/rules/"
+                                "EL103.md")
+    assert el103["help"]["markdown"] == rule_markdown(find_rule("EL103"))  # type: ignore[arg-type]
+    assert el103["defaultConfiguration"]["level"] == "error"
+    assert el103["shortDescription"]["text"] and el103["fullDescription"]["text"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+    results = run["results"]
+    by_rule = {res["ruleId"]: res for res in results}
+    assert set(by_rule) == {"EL101", "EL103", "EL104"}
+    for res in results:
+        assert driver["rules"][res["ruleIndex"]]["id"] == res["ruleId"]
+        loc = res["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+        assert set(loc["region"]) == {"startLine", "startColumn", "endLine", "endColumn"}
+        assert res["partialFingerprints"]["entrylint/v1"]
+    assert by_rule["EL101"]["level"] == "note"  # info: ash execs it
+    assert by_rule["EL104"]["level"] == "warning"
+    script = by_rule["EL103"]["locations"][0]["physicalLocation"]
+    assert script["artifactLocation"]["uri"] == "docker/start.sh"
+    assert script["region"] == {"startLine": 3, "startColumn": 1, "endLine": 3,
+                                "endColumn": 15}
+
+
+def test_sarif_fingerprints_survive_edits_above(repo: Path) -> None:
+    def prints() -> dict[str, str]:
+        doc = json.loads(check("--format", "sarif", ".").output)
+        return {r["ruleId"]: r["partialFingerprints"]["entrylint/v1"]
+                for r in doc["runs"][0]["results"]}
+
+    before = prints()
+    (repo / "Dockerfile").write_text("# a new comment\n\n" + (repo / "Dockerfile").read_text())
+    (repo / "docker/start.sh").write_text("#!/bin/sh\nset -e\necho hi\nnode   server.js\n")
+    after = prints()
+    assert before == after
+    (repo / "docker/start.sh").write_text("#!/bin/sh\nset -e\nnode other.js\n")
+    assert prints()["EL103"] != before["EL103"]
+
+
+def test_identical_lines_get_distinct_fingerprints() -> None:
+    src = SourceFile(Path("start.sh"), b"#!/bin/sh\nnode a\nnode a\n")
+    diags = [Diagnostic("EL103", "error", src.path, 10, 16, "m", line=2, column=1),
+             Diagnostic("EL103", "error", src.path, 17, 23, "m", line=3, column=1)]
+    a, b = fingerprints(diags, {src.path: src}, Path.cwd())
+    assert a != b
+
+
+def _fixed_diag(tmp_path: Path) -> tuple[Diagnostic, dict[Path, SourceFile]]:
+    path = tmp_path / "Dockerfile"
+    data = b"FROM debian:12-slim\nCMD python app.py\n"
+    src = SourceFile(path, data)
+    fix = Fix("Use exec form", (Edit(path, 24, 37, '["python", "app.py"]'),
+                                Edit(path, 20, 20, "# fixed\n")), Applicability.UNSAFE)
+    d = Diagnostic("EL101", "error", path, 20, 37, NASTY, fix)
+    d.line, d.column, d.end_line, d.end_column = 2, 1, 2, 18
+    return d, {path: src}
+
+
+def test_sarif_fixes_validate(tmp_path: Path) -> None:
+    d, files = _fixed_diag(tmp_path)
+    doc = to_sarif([d], files, tmp_path)
+    validate_sarif(doc)
+    result = doc["runs"][0]["results"][0]
+    assert result["message"]["text"] == NASTY
+    change = result["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"] == {"uri": "Dockerfile", "uriBaseId": "%SRCROOT%"}
+    first, second = change["replacements"]
+    assert first["deletedRegion"] == {"startLine": 2, "startColumn": 5, "endLine": 2,
+                                      "endColumn": 18}
+    assert first["insertedContent"]["text"] == '["python", "app.py"]'
+    assert second["deletedRegion"] == {"startLine": 2, "startColumn": 1, "endLine": 2,
+                                       "endColumn": 1}
+
+
+def test_github_annotations_escape_data_and_properties(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    d = Diagnostic("EL104", "info", Path("dir,with:odd%/Dockerfile"), 0, 1, NASTY,
+                   line=3, column=2, end_line=4, end_column=5)
+    line = to_github([d])
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert line == (
+        "::notice file=dir%2Cwith%3Aodd%25/Dockerfile,line=3,col=2,endLine=4,endColumn=5,"
+        "title=EL104::bad: 100%25 sure, <tag> & \"quote\"%0Asecond line%0D%0Athird\n")
+
+
+def test_github_levels(repo: Path) -> None:
+    out = check("--format", "github", ".").output.splitlines()
+    assert [line.split(" ", 1)[0] for line in out] == ["::notice", "::error", "::warning"]
+    assert out[1].startswith("::error file=docker/start.sh,line=3,col=1,endLine=3,"
+                             "endColumn=15,title=EL103::`node server.js` runs as a child")
+
+
+def test_github_paths_are_relative_to_the_checkout(repo: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo / "docker")
+    out = check("--format", "github", "..").output
+    assert "::error file=docker/start.sh,line=3" in out
+
+
+def test_gitlab_code_quality(repo: Path) -> None:
+    report = json.loads(check("--format", "gitlab", ".").output)
+    assert [i["check_name"] for i in report] == ["EL101", "EL103", "EL104"]
+    for issue in report:
+        assert set(issue) == {"description", "check_name", "fingerprint", "severity",
+                              "location"}
+        assert isinstance(issue["description"], str) and issue["description"]
+        assert len(issue["fingerprint"]) == 64
+        assert set(issue["location"]) == {"path", "lines"}
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    assert [i["severity"] for i in report] == ["info", "major", "minor"]
+    assert report[1]["location"] == {"path": "docker/start.sh",
+                                     "lines": {"begin": 3, "end": 3}}
+    assert len({i["fingerprint"] for i in report}) == 3
+
+
+def test_gitlab_escapes_through_json(tmp_path: Path) -> None:
+    d, files = _fixed_diag(tmp_path)
+    issue = json.loads(json.dumps(to_gitlab([d], files, tmp_path)))[0]
+    assert issue["description"].endswith(NASTY)
+    assert issue["location"]["path"] == "Dockerfile"
+
+
+def test_checkstyle_xml_escaping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    d = Diagnostic("EL101", "error", Path("a&b<c>/Dockerfile"), 0, 1, NASTY + "\x07",
+                   line=2, column=1)
+    text = to_checkstyle([d])
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(text.encode())
+    assert root.tag == "checkstyle"
+    (file_el,) = root.findall("file")
+    assert file_el.get("name") == "a&b<c>/Dockerfile"
+    (err,) = file_el.findall("error")
+    # XML normalises \r\n in attribute values only when they are not escaped: they are
+    assert err.get("message") == NASTY
+    assert err.attrib == {"line": "2", "column": "1", "severity": "error",
+                          "message": NASTY, "source": "entrylint.EL101"}
+
+
+def test_checkstyle_from_cli(repo: Path) -> None:
+    root = ET.fromstring(check("--format", "checkstyle", ".").output.encode())
+    files = {f.get("name"): [e.get("source") for e in f] for f in root}
+    assert files == {"Dockerfile": ["entrylint.EL101"],
+                     "docker/start.sh": ["entrylint.EL103"],
+                     "other/Dockerfile": ["entrylint.EL104"]}
+
+
+def test_cli_offers_every_format() -> None:
+    from entrylint import cli, formats
+
+    assert cli.FORMATS == formats.FORMATS  # copied so the CLI imports nothing heavy
+
+
+def test_json_keys_are_exact(repo: Path) -> None:
+    out = json.loads(check("--format", "json", ".").output)
+    assert out and all(list(d) == ["rule", "severity", "path", "line", "column", "end_line",
+                                   "end_column", "message", "fix"] for d in out)
+
+
+def test_output_file_gets_the_format_and_terminal_the_text(repo: Path) -> None:
+    r = check("--format", "sarif", "--output", "report.sarif", ".")
+    assert r.exit_code == 1
+    assert "docker/start.sh:3:1: EL103 [error]" in r.output
+    assert r.output.rstrip().splitlines()[-1].startswith("Linted 2 Dockerfiles, 1 script:")
+    validate_sarif(json.loads((repo / "report.sarif").read_text()))
+    r = check("--format", "text", "-o", "report.txt", ".")
+    assert "EL103" in (repo / "report.txt").read_text()
+    assert "\x1b[" not in (repo / "report.txt").read_text()
+
+
+def test_empty_reports_are_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    validate_sarif(json.loads(render("sarif", [], {})))
+    assert json.loads(render("gitlab", [], {})) == []
+    assert render("github", [], {}) == ""
+    assert ET.fromstring(render("checkstyle", [], {}).encode()).tag == "checkstyle"
+
+
+def _run_on_tty(cwd: Path, env: dict[str, str]) -> str:
+    """Run entrylint with its stdout on a pseudo-terminal; return what it wrote."""
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "entrylint", "check", "."], cwd=cwd, env=env,
+                          stdout=slave, stderr=subprocess.PIPE, timeout=60)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.returncode == 1, proc.stderr
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_text_colour_only_on_a_tty_and_no_color_honoured(repo: Path) -> None:
+    assert "\x1b[" not in check(".").output  # not a TTY
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    assert "\x1b[" in _run_on_tty(repo, env)
+    assert "\x1b[" not in _run_on_tty(repo, {**env, "NO_COLOR": "1"})
