@@ -125,6 +125,11 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
                             changed=changed_files, note=say)
     except ConfigError as exc:
         _fail(str(exc))
+    except Exception as exc:  # a bug: say so plainly instead of a traceback
+        if os.environ.get("ENTRYLINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set ENTRYLINT_DEBUG=1 for a "
+              f"traceback, and please report it with the Dockerfile that caused it)")
     if verbose:
         for m in result.models:
             for note in m.notes:

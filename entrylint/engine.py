@@ -175,14 +175,26 @@ class _Loader:
         self._cache: dict[Path, ImageModel | SourceError] = {}
 
     def load(self, path: Path) -> ImageModel | SourceError:
-        key = path.resolve()
+        key = _key(path)
         if key not in self._cache:
             try:
                 self._cache[key] = load(path, context=self.context, target=self.target,
                                         repo_root=find_repo_root(path.parent))
             except SourceError as exc:
                 self._cache[key] = exc
+            except (OSError, RuntimeError) as exc:  # e.g. a symlink loop on the way
+                self._cache[key] = SourceError(path, f"cannot be read: {exc}")
+            except RecursionError:
+                self._cache[key] = SourceError(path, "is nested too deeply to analyse")
         return self._cache[key]
+
+
+def _key(path: Path) -> Path:
+    """A path's identity for de-duplication, without failing on a symlink loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def changed_targets(paths: Iterable[Path], loader: _Loader,
@@ -256,7 +268,7 @@ def lint_paths(paths: Iterable[Path], *, context: Path | None = None, target: st
     ran: dict[Path, set[str]] = {}
     spans: dict[Path, dict[int, int]] = {}
     for path in targets:
-        key = path.resolve()
+        key = _key(path)
         if key in seen:
             continue
         seen.add(key)

@@ -53,6 +53,9 @@ REAPERS: dict[str, Reaper] = {
         Reaper("apache2", "measured", periodic=True),
         Reaper("apachectl", "measured", periodic=True),
         Reaper("apache2ctl", "measured", periodic=True),
+        # The official php:*-apache and wordpress images' CMD: a script that ends in
+        # `exec apache2 -DFOREGROUND "$@"` (source).
+        Reaper("apache2-foreground", "source", periodic=True),
         Reaper("nginx", "source"),
         Reaper("postgres", "source"),
         Reaper("postmaster", "source"),

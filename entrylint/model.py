@@ -345,10 +345,13 @@ class ImageModel:
 
 def display_path(path: Path) -> str:
     try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
+        rel = path.absolute().relative_to(Path.cwd().resolve())
         return rel.as_posix()
     except ValueError:
-        return path.as_posix()
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            return path.as_posix()
 
 
 class _Builder:

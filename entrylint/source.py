@@ -96,7 +96,10 @@ def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
     """
     try:
         if root is not None:
-            real = path.resolve()
+            try:
+                real = path.resolve(strict=True)
+            except RuntimeError:  # Python < 3.13 reports a symlink loop this way
+                raise SourceError(path, "is a symlink loop") from None
             real_root = root.resolve()
             if real != real_root and real_root not in real.parents:
                 raise SourceError(path, "is a symlink that points outside the repository")

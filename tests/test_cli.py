@@ -102,3 +102,17 @@ def test_version_and_module_entry() -> None:
     out = subprocess.run([sys.executable, "-m", "entrylint", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.startswith("entrylint, version ")
+
+
+def test_symlink_loops_are_errors_not_tracebacks(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.12-slim\nCOPY start.sh /start.sh\nCMD ["/start.sh"]\n')
+    (tmp_path / "start.sh").symlink_to("start.sh")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "Dockerfile").symlink_to("Dockerfile")
+    r = invoke(["check", "."], tmp_path)
+    assert r.exit_code == 2
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert "sub/Dockerfile: " in r.stderr and "loop" in r.stderr
+    assert "`/start.sh` is not checked: is a symlink loop" in r.stdout
