@@ -94,6 +94,13 @@ EXEC_WRAPPERS: dict[str, str] = {
     "chroot": "source",
 }
 
+#: The entrypoint scripts of the official images in :data:`_EXEC_WRAPPER_ENTRYPOINT`: when a
+#: Dockerfile names one that is not in its build context, it is the base image's, which ends
+#: in ``exec "$@"``.
+BASE_ENTRYPOINT_SCRIPTS: frozenset[str] = frozenset(
+    {"docker-entrypoint.sh", "docker-entrypoint", "docker-php-entrypoint"}
+)
+
 #: Commands that stay the parent of the program they start and do not forward SIGTERM.
 SIGNAL_SWALLOWERS: dict[str, str] = {
     "su": "measured: `su nobody -s /bin/sh -c app` exits 143 after 2 s, app gets no SIGTERM",

@@ -37,6 +37,7 @@ from entrylint.shell import (
     ShellScript,
     Terminal,
     literal,
+    node_text,
     shebang_interpreter,
 )
 from entrylint.source import SourceError, SourceFile, read_source
@@ -199,6 +200,8 @@ class Launch:
     stays: bool = False
     how: str = ""  # why it does (not) exec, for messages
     from_context: bool = False
+    #: ``shell-c`` only: the text is a shell-form ENTRYPOINT/CMD (not ``["sh", "-c", …]``)
+    shell_form: bool = False
 
     @property
     def name(self) -> str:
@@ -228,8 +231,34 @@ class ShellExec:
     last: list[str | None] | None  # argv of the final command, when it is one simple command
 
 
+def _flatten_and(node: Node) -> list[Node] | None:
+    """``a && b && c`` -> [a, b, c]; None when the list also has ``||``."""
+    if node.type != "list":
+        return [node]
+    ops = {ch.type for ch in node.children if not ch.is_named}
+    if ops != {"&&"}:
+        return None
+    out: list[Node] = []
+    for ch in node.named_children:
+        part = _flatten_and(ch)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+def _unwrap_redirect(node: Node) -> tuple[Node, bool]:
+    if node.type == "redirected_statement":
+        body = node.child_by_field_name("body")
+        if body is not None:
+            return body, True
+    return node, False
+
+
 def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
-    """Does the shell replace itself with the command's last program?  (Measured behaviour.)"""
+    """Does ``SHELL -c TEXT`` replace itself with TEXT's last program?  (Measured behaviour:
+    dash never does; bash and BusyBox ash do for a lone simple command and after ``cd x &&``;
+    ash also with a redirection.)"""
     data = text.data
     stmts = text.statements(text.tree.root_node)
     if kind == "none":
@@ -237,35 +266,43 @@ def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
     if not stmts:
         return ShellExec("unknown", "empty command", None)
     last = stmts[-1]
-    node = last
-    redirected = False
-    if node.type == "redirected_statement":
-        body = node.child_by_field_name("body")
-        if body is not None:
-            node, redirected = body, True
+    node, redirected = _unwrap_redirect(last)
+    parts = _flatten_and(node) if len(stmts) == 1 else None
     after_and = False
-    if node.type == "list" and len(stmts) == 1:
-        ops = {ch.type for ch in node.children if not ch.is_named}
-        if ops == {"&&"}:
-            after_and = True
-            node = node.named_children[-1]
-            if node.type == "redirected_statement":
-                body = node.child_by_field_name("body")
-                if body is not None:
-                    node, redirected = body, True
+    long_before: str | None = None
+    if parts is not None and len(parts) > 1:
+        after_and = True
+        for earlier in parts[:-1]:
+            inner, _ = _unwrap_redirect(earlier)
+            c = text._command(inner, "plain", redirected=False) \
+                if inner.type == "command" else None
+            if c is None or c.name not in knowledge.SHORT_LIVED:
+                long_before = node_text(data, earlier)
+                break
+        node, redirected = _unwrap_redirect(parts[-1])
     if node.type != "command":
         return ShellExec("stays", f"the last part is a {node.type.replace('_', ' ')}", None)
     cmd = text._command(node, "plain", redirected=redirected)
     assert cmd is not None
     argv = cmd.argv(data)
     if cmd.name == "exec" and len(cmd.words) > 1:
-        return ShellExec("explicit-exec", "exec", [literal(data, w) for w in cmd.exec_target()])
+        target = [literal(data, w) for w in cmd.exec_target()]
+        if long_before is not None:
+            return ShellExec("stays", f"`{long_before}` runs first, as a child of the shell",
+                             target)
+        return ShellExec("explicit-exec", "exec", target)
     if text.is_background(last):
         return ShellExec("stays", "the command runs in the background", argv)
     if len(stmts) > 1:
         return ShellExec("stays", "other commands come before it", argv)
+    if long_before is not None:
+        return ShellExec("stays", f"`{long_before}` runs as a child of the shell until it "
+                                  f"exits", argv)
     if kind in ("unknown", "windows"):
         return ShellExec("unknown", "the image's /bin/sh is not known", argv)
+    if kind == "dash":
+        return ShellExec("stays", "dash (the image's /bin/sh) never execs the command it runs",
+                         argv)
     table = (knowledge.SHELL_EXECS_REDIRECTED if redirected else
              knowledge.SHELL_EXECS_AFTER_AND if after_and else
              knowledge.SHELL_EXECS_LONE_COMMAND)
@@ -369,7 +406,8 @@ class _Builder:
         self.scripts: list[Script] = []
         self._ignore = _dockerignore(context)
         self._file_cache: dict[Path, SourceFile | SourceError] = {}
-        #: shell-form ENTRYPOINT/CMD text -> (instruction, byte offset of the text in the file)
+        #: shell-form ENTRYPOINT/CMD text -> (instruction, byte offset of the text in the file,
+        #: or -1 when it spans continuation lines)
         self.inline_sources: dict[str, tuple[Instruction, int]] = {}
 
     # -- stages -----------------------------------------------------------------------------
@@ -606,6 +644,9 @@ class _Builder:
         if not argv or argv[0] is None:
             return Launch("unknown", argv, where, how="the command is only known at run time")
         prog = knowledge.program_name(argv[0])
+        if prog == "exec":
+            return Launch("unknown", argv, where,
+                          how="`exec` is a shell builtin, not a program: it cannot be started")
         found = self.which(stage, argv[0]) if argv[0] else None
         from_context = found is not None
         if knowledge.is_init(argv[0], from_build_context=from_context):
@@ -629,14 +670,33 @@ class _Builder:
             return self._follow_file(argv, where, stage, depth, under_init, cpath, target, op,
                                      interpreter=None)
         assert argv[0] is not None
+        base = stage.root_image
+        if (prog in knowledge.BASE_ENTRYPOINT_SCRIPTS and base is not None
+                and base.entrypoint == "exec-wrapper"):
+            # The base image's own entrypoint script, which ends in `exec "$@"`.
+            launch = Launch("wrapper", argv, where, how=f"the entrypoint script of {base.ref}")
+            if argv[1:]:
+                launch.execs = [self.follow(argv[1:], where, stage, depth + 1, under_init)]
+            return launch
         if _looks_like_script(argv[0]):
-            self.unresolved.append(Unresolved(where, argv[0], self._why_missing(argv[0])))
+            why = self._why_missing(argv[0], stage)
+            self.unresolved.append(Unresolved(where, argv[0], why))
             return Launch("missing", argv, where)
         return Launch("program", argv, where)
 
-    def _why_missing(self, cpath: str) -> str:
-        return (f"no COPY/ADD in the final stage puts it there from the build context "
-                f"{display_path(self.context)}")
+    def _why_missing(self, cpath: str, stage: Stage | None = None) -> str:
+        if stage is not None and self._ignore is not None:
+            saved, self._ignore = self._ignore, None
+            try:
+                hit = self.which(stage, cpath)
+            finally:
+                self._ignore = saved
+            if hit is not None:
+                return (f"the file that COPY/ADD would put there is excluded by "
+                        f"{display_path(self.context / '.dockerignore')}")
+        return (f"no COPY/ADD of the final stage puts it there from the build context "
+                f"({display_path(self.context)}); it may come from the base image or a RUN "
+                f"step")
 
     def _follow_shell(self, argv: list[str | None], where: Instruction | None, stage: Stage,
                       depth: int, under_init: bool) -> Launch:
@@ -664,7 +724,8 @@ class _Builder:
             if located is not None:
                 where = located[0]
             inline = ShellScript(data=data, base=located[1] if located else -1)
-            launch = Launch("shell-c", argv, where, inline=inline, shell_kind=kind)
+            launch = Launch("shell-c", argv, where, inline=inline, shell_kind=kind,
+                            shell_form=located is not None)
             result = analyse_shell_text(inline, kind)
             launch.how = result.reason
             if result.outcome in ("explicit-exec", "shell-execs") and result.last:
@@ -673,6 +734,11 @@ class _Builder:
                 launch.kind = "unknown"
             else:
                 launch.stays = result.outcome != "unknown"
+                if result.last:
+                    # The shell stays PID 1 and runs its last command as a child: still follow
+                    # it, so that a script it runs is checked too.
+                    launch.child = self.follow(result.last, where, stage, depth + 1,
+                                               under_init)
             return launch
         if i < len(args) and args[i] is not None:
             script_path = args[i]
@@ -687,7 +753,8 @@ class _Builder:
                 return self._follow_file([script_path, *args[i + 1 :]], where, stage, depth,
                                          under_init, cpath, target, op,
                                          interpreter=knowledge.program_name(argv[0]))
-            self.unresolved.append(Unresolved(where, script_path, self._why_missing(script_path)))
+            self.unresolved.append(Unresolved(where, script_path,
+                                              self._why_missing(script_path, stage)))
             return Launch("missing", argv, where)
         return Launch("program", argv, where, shell_kind=kind, how="an interactive shell")
 
@@ -754,8 +821,10 @@ class _Builder:
         argv = model.start_argv
         for setting in (entrypoint, cmd):
             ins = setting.instruction if setting is not None else None
-            if ins is not None and ins.exec_form is None and ins.start_line == ins.end_line:
-                self.inline_sources[ins.args] = (ins, _args_offset(self.source, ins))
+            if ins is not None and ins.exec_form is None:
+                # the text maps byte for byte onto the file only when it is on one line
+                offset = _args_offset(self.source, ins) if ins.start_line == ins.end_line else -1
+                self.inline_sources[ins.args] = (ins, offset)
         if argv is not None:
             model.start = self.follow(list(argv), _start_instruction(entrypoint, cmd), final)
             if entrypoint is not None and entrypoint.inherited == "init":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from entrylint.diagnostics import Diagnostic, Fix, Severity
 from entrylint.dockerfile import Instruction
+from entrylint.knowledge import ShellKind
 from entrylint.model import ImageModel, Script
 from entrylint.shell import Command
 
@@ -40,13 +41,9 @@ def shell_form_verdict(model: ImageModel, ins: Instruction) -> tuple[Severity, s
     """
     import json
 
-    from entrylint.model import analyse_shell_text
-    from entrylint.shell import ShellScript
-
     stage = model.final
     kind = stage.shell_kind()
-    shell = stage.effective_shell()
-    shell_text = " ".join(shell)
+    shell_text = " ".join(stage.effective_shell())
     if kind == "windows":
         return None
     if ins.json_not_strings:
@@ -62,28 +59,42 @@ def shell_form_verdict(model: ImageModel, ins: Instruction) -> tuple[Severity, s
             if "'" in ins.args:
                 why = "JSON strings need double quotes"
         return ("error",
-                f"`{ins.keyword} {ins.args.strip()}` is not a valid JSON array ({why}), so "
-                f"Docker runs it as a shell command: `{shell_text} '{ins.args.strip()}'`, "
-                f"which cannot start. Write exec form with double quotes")
-    result = analyse_shell_text(ShellScript(ins.args.encode()), kind)
+                f"is not a valid JSON array ({why}), so Docker runs the text as a shell "
+                f"command with `{shell_text}`, and the container cannot start. Write exec "
+                f"form with double quotes")
+    return shell_text_verdict(model, ins.args, shell_text, kind)
+
+
+def shell_text_verdict(model: ImageModel, text: str, shell_text: str, kind: ShellKind
+                       ) -> tuple[Severity, str] | None:
+    """How bad ``SHELL -c TEXT`` is as start-up command, from the shell's measured behaviour."""
+    from entrylint.model import analyse_shell_text
+    from entrylint.shell import ShellScript
+
+    if kind == "windows":
+        return None
+    result = analyse_shell_text(ShellScript(text.encode()), kind)
     base = base_description(model)
+    init_in_front = model.start is not None and model.start.kind == "init"
     if result.outcome == "explicit-exec":
         return None
     if result.outcome == "no-shell":
         return ("error",
-                f"shell form needs `/bin/sh`, and {base} has no shell: the container cannot "
-                f"start. Use exec form")
+                f"needs `{shell_text.split()[0]}`, and {base} has no shell: the container "
+                f"cannot start. Use exec form")
     if result.outcome == "shell-execs":
         return ("info",
                 f"works only because {result.reason} (`{shell_text}` in {base}); the same "
                 f"line under dash (Debian/Ubuntu) would leave the shell as PID 1. Exec form "
                 f"does not depend on the shell")
+    lost = ("the init in front sends SIGTERM to the shell, which does not pass it on: the "
+            "app is killed without SIGTERM when the shell dies" if init_in_front else
+            "the shell stays PID 1 and never passes SIGTERM on, so `docker stop` waits 10 s "
+            "and then SIGKILLs the app")
     if result.outcome == "unknown":
         return ("warning",
                 f"runs as `{shell_text} \"…\"`; {result.reason}: if it is dash (Debian, "
-                f"Ubuntu) the shell stays PID 1 and never passes SIGTERM on, so `docker stop` "
-                f"waits 10 s and SIGKILLs. Use exec form, or start the command with `exec`")
+                f"Ubuntu) {lost}. Use exec form, or start the command with `exec`")
     return ("error",
-            f"runs as `{shell_text} \"…\"` and {result.reason}: the shell stays PID 1 and "
-            f"never passes SIGTERM on, so `docker stop` waits 10 s and then SIGKILLs the app. "
-            f"Use exec form, or start the command with `exec`")
+            f"runs as `{shell_text} \"…\"` and {result.reason}: {lost}. Use exec form, or "
+            f"start the command with `exec`")
