@@ -238,28 +238,11 @@ def can_probe() -> bool:
 # The runner
 # ----------------------------------------------------------------------------------------------
 
-#: Run inside the namespace by inject_orphans: fork a grandchild per orphan, print its pid
-#: (as the namespace sees it), exit at once.  Each grandchild waits until it has been
-#: reparented, lives a little, and exits: an orphan for PID 1 to reap.
-_ORPHAN_MAKER = r"""
-import os, sys, time
-n, lifetimes = int(sys.argv[1]), [float(x) for x in sys.argv[2].split(",")]
-parent = os.getpid()
-for i in range(n):
-    pid = os.fork()
-    if pid == 0:
-        os.setsid()
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        deadline = time.monotonic() + 5
-        while os.getppid() == parent and time.monotonic() < deadline:
-            time.sleep(0.001)
-        time.sleep(lifetimes[i % len(lifetimes)])
-        os._exit(0)
-    print(pid, flush=True)
-os._exit(0)
-"""
+#: Run by ``sh`` inside the namespace by inject_orphans: start one ``sleep`` per lifetime in
+#: the background, print its pid (as the namespace sees it), exit at once.  Each ``sleep`` is
+#: then an orphan of PID 1 that exits after its lifetime.  sh + sleep, not Python: any
+#: interpreter path may be unreachable from inside a user namespace.
+_ORPHAN_MAKER = 'for t in "$@"; do sleep "$t" </dev/null >/dev/null 2>&1 & echo $!; done'
 
 #: Python >= 3.12 without nsenter: join the namespace with os.setns; our children land in it.
 _SETNS_INJECTOR = r"""
@@ -268,7 +251,7 @@ fd = os.open(f"/proc/{sys.argv[1]}/ns/pid", os.O_RDONLY)
 os.setns(fd, os.CLONE_NEWPID)
 pid = os.fork()
 if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-c", sys.argv[2], *sys.argv[3:]])
+    os.execvp(sys.argv[2], sys.argv[2:])
 _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status))
 """
@@ -281,14 +264,13 @@ class Pid1Process:
     the namespace and everything in it is gone when either returns.
     """
 
-    def __init__(self, launcher: subprocess.Popen[bytes], host_pid: int, mode: Mode) -> None:
+    def __init__(
+        self, launcher: subprocess.Popen[bytes], host_pid: int, namespace: str, mode: Mode
+    ) -> None:
         self._launcher = launcher
         self._host_pid = host_pid
+        self._ns = namespace
         self._mode = mode
-        ns = _ns_link(host_pid)
-        if ns is None:
-            raise ProbeError("PID 1 of the new namespace vanished before it could be inspected")
-        self._ns = ns
 
     # -- identity -------------------------------------------------------------------------
 
@@ -406,9 +388,9 @@ class Pid1Process:
     def inject_orphans(self, n: int, lifetimes: Sequence[float] = (0.1,)) -> list[int]:
         """Make ``n`` orphans in the namespace; their host pids.
 
-        A helper enters the namespace, forks ``n`` grandchildren and exits at once, so the
-        grandchildren are reparented to PID 1.  Each then lives ``lifetimes[i % len]`` seconds
-        and exits: reaping it is PID 1's duty.  Returned pids may already be gone when
+        A shell enters the namespace (``nsenter``), starts ``n`` background ``sleep``s and
+        exits at once, so they are reparented to PID 1.  The i-th lives ``lifetimes[i % len]``
+        seconds and exits: reaping it is PID 1's duty.  Returned pids may already be gone when
         PID 1 reaps quickly.
         """
         if n <= 0:
@@ -417,17 +399,16 @@ class Pid1Process:
             raise ValueError("lifetimes must be non-negative and not empty")
         if self._launcher.poll() is not None:
             raise ProbeError("PID 1 has exited: cannot inject orphans")
-        spec = ",".join(f"{t:g}" for t in lifetimes)
+        times = [f"{lifetimes[i % len(lifetimes)]:g}" for i in range(n)]
+        maker = ["sh", "-c", _ORPHAN_MAKER, "sh", *times]
         nsenter = shutil.which("nsenter")
         if nsenter is not None:
             cmd = [nsenter, "--target", str(self._host_pid), "--pid", "--mount"]
             if self._mode == "userns":
-                cmd.insert(3, "--user")
-                cmd.append("--preserve-credentials")
-            cmd += [sys.executable, "-c", _ORPHAN_MAKER, str(n), spec]
+                cmd += ["--user", "--preserve-credentials"]
+            cmd += maker
         elif hasattr(os, "setns") and self._mode == "root":
-            cmd = [sys.executable, "-c", _SETNS_INJECTOR, str(self._host_pid), _ORPHAN_MAKER,
-                   str(n), spec]
+            cmd = [sys.executable, "-c", _SETNS_INJECTOR, str(self._host_pid), *maker]
         else:
             raise ProbeUnavailable(
                 "cannot enter the namespace: `nsenter` (util-linux) is not installed"
@@ -514,36 +495,38 @@ def start_pid1(
     except OSError as exc:
         raise ProbeError(f"could not start unshare: {exc}") from exc
     try:
-        host_pid = _await_exec(launcher)
-        return Pid1Process(launcher, host_pid, mode)
+        host_pid, namespace = _await_exec(launcher)
+        return Pid1Process(launcher, host_pid, namespace, mode)
     except BaseException:
         _kill_launcher(launcher)
         raise
 
 
-def _await_exec(launcher: subprocess.Popen[bytes]) -> int:
-    """Host pid of unshare's child once it is PID 1 of the namespace and has exec'd."""
+def _await_exec(launcher: subprocess.Popen[bytes]) -> tuple[int, str]:
+    """(host pid, namespace) of unshare's child once it is PID 1 and has exec'd."""
     deadline = time.monotonic() + _START_TIMEOUT
     unshare_exe = _exe(launcher.pid)
     child: int | None = None
+    namespace: str | None = None
     while time.monotonic() < deadline:
+        if child is None:
+            for kid in _children(launcher.pid):
+                proc = _ns_process(kid)
+                ns = _ns_link(kid)
+                if proc is not None and proc.ns_pid == 1 and ns is not None:
+                    child, namespace = kid, ns
+                    break
+        if child is not None and namespace is not None:
+            exe = _exe(child)
+            proc = _ns_process(child)
+            if proc is None or proc.is_zombie or (exe is not None and exe != unshare_exe):
+                return child, namespace
         if launcher.poll() is not None:
             raise CommandExited(
                 f"the command exited at once (status {launcher.returncode}) before it "
                 "could be probed",
                 launcher.returncode,
             )
-        if child is None:
-            for kid in _children(launcher.pid):
-                proc = _ns_process(kid)
-                if proc is not None and proc.ns_pid == 1:
-                    child = kid
-                    break
-        if child is not None:
-            exe = _exe(child)
-            proc = _ns_process(child)
-            if proc is None or proc.is_zombie or (exe is not None and exe != unshare_exe):
-                return child
         time.sleep(_POLL / 5)
     raise ProbeError(f"timed out after {_START_TIMEOUT:g} s waiting for PID 1 to start")
 

@@ -342,6 +342,8 @@ def _secs(x: float | None) -> str:
 
 
 def describe_reaping(r: ReapResult) -> str:
+    import math
+
     v = r["verdict"]
     n = f"{r['orphans']} orphan{'s' if r['orphans'] != 1 else ''}, {r['rounds']} round" + (
         "s" if r["rounds"] != 1 else ""
@@ -355,8 +357,8 @@ def describe_reaping(r: ReapResult) -> str:
         return f"no: {r['zombies_left']} zombies after {r['settle_seconds']:.1f} s ({n})"
     lat = r["max_latency_seconds"]
     if v == "periodic":
-        period = max(0.5, round((lat or 0.0) * 2) / 2)  # the slowest reaping, to 0.5 s
-        return f"periodically (~{period:g} s; slowest {_secs(lat)} s) ({n})"
+        bound = math.ceil((lat or 0.0) * 2) / 2  # the slowest reaping, up to 0.5 s
+        return f"periodically (within ~{bound:g} s; slowest {_secs(lat)} s) ({n})"
     return f"yes, within {_secs(lat)} s ({n})"
 
 
