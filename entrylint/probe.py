@@ -136,6 +136,10 @@ class ProbeResult(t.TypedDict):
     cwd: str | None
     namespace: str
     host_pid: int
+    #: PID 1's process name once started (a shell that execs the app shows the app's)
+    pid1_name: str
+    #: processes in the namespace once started, PID 1 included
+    processes_at_start: int
     reaping: ReapResult
     stop: SignalResult
     passed: bool
@@ -147,22 +151,34 @@ class ProbeResult(t.TypedDict):
 
 
 class _Seen:
-    __slots__ = ("gone_at", "last_alive", "zombie_at")
+    __slots__ = ("gone_at", "injected", "last_alive", "zombie_at")
 
-    def __init__(self) -> None:
+    def __init__(self, injected: bool = False) -> None:
+        self.injected = injected
         self.last_alive: float | None = None
         self.zombie_at: float | None = None
         self.gone_at: float | None = None
 
+    @property
+    def exited(self) -> bool:
+        return self.zombie_at is not None or self.gone_at is not None
+
 
 class _Watcher:
-    """Follows the processes that PID 1 must reap: their exit and their disappearance."""
+    """Follows the processes that PID 1 must reap: their exit and their disappearance.
+
+    A process is followed once it is seen with PID 1 as its parent (an orphan handed to
+    PID 1, or PID 1's own child), or when it was injected.  Only those seen to exit count.
+    """
 
     def __init__(self, p1: Pid1Process, baseline: set[int]) -> None:
+        import time
+
         self.p1 = p1
         self.baseline = baseline
-        #: host pid -> observations, for processes whose parent was seen to be PID 1
-        self.orphans: dict[int, _Seen] = {}
+        self.seen: dict[int, _Seen] = {}
+        #: when a followed process last appeared, exited or was reaped
+        self.last_change = time.monotonic()
 
     def look(self) -> None:
         import time
@@ -173,35 +189,44 @@ class _Watcher:
             present.add(proc.host_pid)
             if proc.host_pid == self.p1.host_pid or proc.host_pid in self.baseline:
                 continue
-            seen = self.orphans.get(proc.host_pid)
+            seen = self.seen.get(proc.host_pid)
             if seen is None:
                 if proc.host_ppid != self.p1.host_pid:
                     continue
-                seen = self.orphans[proc.host_pid] = _Seen()
+                seen = self.seen[proc.host_pid] = _Seen()
+                self.last_change = now
             if proc.is_zombie:
                 if seen.zombie_at is None:
-                    seen.zombie_at = now
+                    seen.zombie_at = self.last_change = now
             else:
                 seen.last_alive = now
-        for pid, seen in self.orphans.items():
+        for pid, seen in self.seen.items():
             if pid not in present and seen.gone_at is None:
-                seen.gone_at = now
+                seen.gone_at = self.last_change = now
 
     def track(self, host_pids: list[int]) -> None:
-        """Processes known to be orphans (injected) even if not yet seen reparented."""
+        """Injected orphans: followed even before they are seen reparented."""
+        import time
+
         for pid in host_pids:
-            self.orphans.setdefault(pid, _Seen())
+            self.seen.setdefault(pid, _Seen(injected=True))
+        self.last_change = time.monotonic()
 
-    def pending(self) -> bool:
-        """True while an orphan is alive (so it may still exit and need reaping)."""
-        return any(s.gone_at is None and s.zombie_at is None for s in self.orphans.values())
+    def injected_alive(self) -> bool:
+        """True while an injected orphan has not exited yet (it will: it needs watching)."""
+        return any(s.injected and not s.exited for s in self.seen.values())
 
-    def all_gone(self) -> bool:
-        return all(s.gone_at is not None for s in self.orphans.values())
+    def zombies(self) -> bool:
+        return any(s.zombie_at is not None and s.gone_at is None for s in self.seen.values())
+
+    def orphans(self) -> list[_Seen]:
+        """The followed processes that exited (reaped or not)."""
+        return [s for s in self.seen.values() if s.exited or s.injected]
 
     def latencies(self) -> list[float]:
+        """For each reaped process: seconds from its exit (as first seen) to its reaping."""
         out = []
-        for s in self.orphans.values():
+        for s in self.seen.values():
             if s.gone_at is None:
                 continue
             since = s.zombie_at if s.zombie_at is not None else s.last_alive
@@ -210,24 +235,21 @@ class _Watcher:
 
 
 def _watch_until(w: _Watcher, *, min_seconds: float, settle: float) -> None:
-    """Look until every orphan is reaped (after ``min_seconds``) or ``settle`` seconds passed
-    since the last orphan exited."""
+    """Look until, after ``min_seconds``, no followed process awaits exit or reaping; or
+    until nothing changed for ``settle`` seconds (zombies left behind)."""
     import time
 
     start = time.monotonic()
-    last_exit = start
     while True:
         w.look()
         now = time.monotonic()
-        if w.pending():
-            last_exit = now
         if not w.p1.is_running():
             return
-        if now - start >= min_seconds and not w.pending() and w.all_gone():
+        if now - start >= min_seconds and not w.injected_alive() and not w.zombies():
             return
-        if now - last_exit >= settle and not w.pending():
+        if now - w.last_change >= settle and not w.injected_alive():
             return
-        if now - start > 600:  # orphans that never exit: do not hang forever
+        if now - start > settle + 120:  # injected orphans are short-lived; never hang
             return
         time.sleep(POLL)
 
@@ -280,7 +302,8 @@ def measure_reaping(
             sent, errors = _send_requests(request_url, request_count)
             result["requests_sent"] += sent
             result["request_errors"] += errors
-            _watch_until(w, min_seconds=0.5, settle=settle)
+            # The app's orphans live as long as the app makes them: watch a settle time.
+            _watch_until(w, min_seconds=settle, settle=settle)
         else:
             try:
                 w.track(p1.inject_orphans(orphans, lifetimes))
@@ -291,7 +314,7 @@ def measure_reaping(
             _watch_until(w, min_seconds=0.0, settle=settle)
     w.look()
     lat = w.latencies()
-    result["orphans"] = len(w.orphans)
+    result["orphans"] = len(w.orphans())
     result["reaped"] = len(lat)
     zombies = p1.zombies() if p1.is_running() else []
     result["zombies_total"] = len(zombies)
@@ -378,7 +401,8 @@ def render_text(res: ProbeResult) -> str:
 
     lines = [
         f"probe: {shlex.join(res['command'])}",
-        f"  as PID 1 of a new PID namespace ({res['namespace']}), host pid {res['host_pid']}",
+        f"  as PID 1 of a new PID namespace ({res['namespace']}), host pid {res['host_pid']}; "
+        f"PID 1 is {res['pid1_name']!r}, {res['processes_at_start']} process(es) at start",
         f"reaps orphans: {describe_reaping(res['reaping'])}",
         f"{res['stop']['signal']}: {describe_stop(res['stop'])}",
         f"result: {'pass' if res['passed'] else 'FAIL'}",
@@ -468,6 +492,8 @@ def run_probe(
             )
             pump.start()
         _await_ready(p1, wait, wait_port, start_timeout)
+        procs = p1.processes()
+        pid1_name = next((p.name for p in procs if p.host_pid == p1.host_pid), "?")
         reaping = measure_reaping(
             p1, orphans=orphans, rounds=rounds, settle=settle,
             request_url=request_url, request_count=request_count,
@@ -478,6 +504,8 @@ def run_probe(
             "cwd": str(cwd) if cwd is not None else None,
             "namespace": p1.mode,
             "host_pid": p1.host_pid,
+            "pid1_name": pid1_name,
+            "processes_at_start": len(procs),
             "reaping": reaping,
             "stop": stop,
             "passed": reaping["passed"] and stop["passed"],

@@ -203,6 +203,16 @@ def test_dash_swallows_sigterm(tmp_path: Path) -> None:
     assert code == 1
     assert data["reaping"]["verdict"] == "immediate"  # dash waits for any child
     assert data["stop"]["outcome"] == "killed"  # but does not pass SIGTERM on
+    assert data["pid1_name"] == "dash"
+
+
+@needs_pidns
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_execs_a_lone_command(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    code, data = probe_json("--orphans", "0", "--", "bash", "-c", f"{PY} {app}")
+    assert data["pid1_name"].startswith("python")
+    assert code == 0
 
 
 @needs_pidns
