@@ -569,7 +569,7 @@ def _from_dockerfile(path: Path, target: str | None) -> tuple[list[str], Path, s
 @click.option("--dockerfile", type=click.Path(dir_okay=False),
               help="Probe the start command of this Dockerfile (runs on THIS host).")
 @click.option("--target", help="Build stage for --dockerfile.")
-@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARG...]")
 def probe_command(
     wait_seconds: float, wait_port: int | None, start_timeout: float, orphans: int,
     rounds: int, settle: float, request_url: str | None, request_count: int, sig: int | None,

@@ -196,7 +196,7 @@ def test_bad_commands(tmp_path: Path) -> None:
 @needs_pidns
 def test_inject_after_exit_is_an_error(tmp_path: Path) -> None:
     ready = tmp_path / "ready"
-    with start_pid1(["sh", "-c", f"touch {ready}; read x"]) as p:
+    with start_pid1(["sh", "-c", f"touch {ready}; exec sleep 30"]) as p:
         assert poll(ready.exists)
         p.kill()
         with pytest.raises(ProbeError, match="exited"):
