@@ -199,3 +199,8 @@ def rule_command(code: str, markdown: bool) -> None:
     if rule is None:
         _fail(f"unknown rule {code!r}; `entrylint rules` lists them")
     click.echo(rule_markdown(rule), nl=False)
+
+
+from entrylint.probe import probe_command  # noqa: E402 - light: click only at import
+
+main.add_command(probe_command)

@@ -1,0 +1,141 @@
+"""entrylint/knowledge.py must agree with what `entrylint probe` measured.
+
+The measurements are the JSON block of docs/pid1-behaviour.md, written by bench/pid1_table.py.
+Where they disagree, the measurement wins: fix knowledge.py (or re-run the bench).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entrylint import knowledge
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "pid1-behaviour.md"
+
+#: bench shell name -> knowledge's ShellKind
+SHELL_KIND = {"dash": "dash", "bash": "bash", "busybox": "ash"}
+
+
+def _rows() -> list[dict[str, Any]]:
+    text = DOC.read_text()
+    blocks = re.findall(r"^```json\n(.*?)^```$", text, flags=re.S | re.M)
+    assert len(blocks) == 1, "docs/pid1-behaviour.md must have exactly one ```json block"
+    data = json.loads(blocks[0])
+    rows = [r for r in data["rows"] if r["reaps"] != "error"]
+    assert rows, "the table has no measured row"
+    return rows
+
+
+ROWS = _rows()
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["case"] for r in rows]
+
+
+def _pick(**facts: Any) -> list[dict[str, Any]]:
+    return [r for r in ROWS if all(r.get(k) == v for k, v in facts.items())]
+
+
+def _measured(row: dict[str, Any]) -> bool:
+    return not str(row["reaps"]).startswith("mixed") and not str(row["sigterm"]).startswith(
+        "mixed")
+
+
+def test_table_has_the_main_cases() -> None:
+    kinds = {r["kind"] for r in ROWS}
+    assert {"server", "shell", "init"} <= kinds
+    assert _pick(kind="server", server="gunicorn"), "gunicorn row missing"
+    assert {r["shell"] for r in _pick(kind="shell")} >= {"dash", "bash"}
+
+
+SERVERS = _pick(kind="server")
+
+
+@pytest.mark.parametrize("row", SERVERS, ids=_ids(SERVERS))
+def test_server_reaping(row: dict[str, Any]) -> None:
+    reaps = row["reaps"] in ("yes", "periodic")
+    assert row["reaps"] in ("yes", "periodic", "no"), row["reaps"]
+    assert knowledge.reaps(row["argv"]) == reaps, (
+        f"{row['case']}: measured reaps={row['reaps']}, knowledge.reaps({row['argv']}) says "
+        f"{not reaps}")
+    name = row["server"]
+    if reaps:
+        reaper = knowledge.REAPERS[knowledge.program_name(row["argv"][0])]
+        assert reaper.periodic == (row["reaps"] == "periodic"), row["case"]
+        assert reaper.evidence == "measured"
+    else:
+        assert name in knowledge.NON_REAPERS_MEASURED, f"{name}: measured not to reap"
+
+
+SHELLS = [r for r in _pick(kind="shell") if r["form"] in ("lone", "and", "redirect")]
+
+
+@pytest.mark.parametrize("row", SHELLS, ids=_ids(SHELLS))
+def test_shell_execs(row: dict[str, Any]) -> None:
+    table = {
+        "lone": knowledge.SHELL_EXECS_LONE_COMMAND,
+        "and": knowledge.SHELL_EXECS_AFTER_AND,
+        "redirect": knowledge.SHELL_EXECS_REDIRECTED,
+    }[row["form"]]
+    kind = SHELL_KIND[row["shell"]]
+    assert table[kind] == row["app_is_pid1"], (
+        f"{row['case']}: measured app_is_pid1={row['app_is_pid1']} (PID 1 is "
+        f"{row['pid1_name']}), knowledge says {table[kind]}")
+    # and the consequence the rules rely on: a shell that stays PID 1 loses SIGTERM
+    if not row["app_is_pid1"]:
+        assert row["sigterm"] == "ignored", row["case"]
+
+
+OTHER_SHELL_FORMS = [r for r in _pick(kind="shell") if r["form"] in ("then-true", "exec")]
+
+
+@pytest.mark.parametrize("row", OTHER_SHELL_FORMS, ids=_ids(OTHER_SHELL_FORMS))
+def test_shell_exec_and_trailing_command(row: dict[str, Any]) -> None:
+    """`sh -c 'exec app'` always makes the app PID 1; `sh -c 'app; true'` never does."""
+    assert row["app_is_pid1"] == (row["form"] == "exec"), row["case"]
+
+
+INITS = [r for r in ROWS if r.get("init")]
+
+
+@pytest.mark.parametrize("row", INITS, ids=_ids(INITS))
+def test_inits_are_known(row: dict[str, Any]) -> None:
+    assert row["init"] in knowledge.INITS
+    assert knowledge.INITS[row["init"]] == "measured"
+    assert knowledge.is_init(row["argv"][0], from_build_context=False)
+    if _measured(row):
+        assert row["reaps"] == "yes", f"{row['case']}: an init must reap"
+
+
+def test_npm_swallows_sigterm() -> None:
+    rows = [r for r in _pick(kind="node", program="npm") if not r.get("init")]
+    if not rows:
+        pytest.skip("the table has no `npm start` row (node/npm were not installed)")
+    row = rows[0]
+    if row["sigterm"] in ("lost", "ignored"):
+        assert "npm" in knowledge.SIGNAL_SWALLOWERS
+    else:
+        assert "npm" not in knowledge.SIGNAL_SWALLOWERS
+
+
+def test_node_does_not_reap() -> None:
+    rows = _pick(kind="node", program="node")
+    if not rows:
+        pytest.skip("the table has no `node server.js` row")
+    assert rows[0]["reaps"] == "no"
+    assert "node" in knowledge.NON_REAPERS_MEASURED
+    assert not knowledge.reaps(rows[0]["argv"])
+
+
+def test_exec_form_python_does_not_reap() -> None:
+    rows = _pick(kind="exec")
+    assert rows
+    for row in rows:
+        assert row["reaps"] == "no"
+        assert not knowledge.reaps(row["argv"])

@@ -1,0 +1,284 @@
+"""``entrylint probe``: verdicts, exit codes, JSON, errors (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from pid1_apps import (
+    FORKING_SERVER,
+    NEVER_REAPS,
+    NO_HANDLER,
+    PY,
+    REAPS,
+    REAPS_PERIODICALLY,
+    free_port,
+    needs_pidns,
+    write,
+)
+
+from entrylint import pidns
+from entrylint.cli import main
+from entrylint.probe import parse_signal
+
+#: Short timings: tests check behaviour, not speed (that belongs to bench/).
+FAST = ["--wait", "0.3", "--rounds", "1", "--settle", "1", "--grace", "2", "-q"]
+
+
+def probe(*args: str) -> Result:
+    return CliRunner().invoke(main, ["probe", *args], catch_exceptions=False)
+
+
+def probe_json(*args: str) -> tuple[int, dict[str, Any]]:
+    res = probe(*FAST, "--format", "json", *args)
+    return res.exit_code, json.loads(res.stdout)
+
+
+# ---------------------------------------------------------------------------- no namespace
+
+
+@pytest.mark.parametrize(("text", "num"), [("TERM", 15), ("SIGTERM", 15), ("sigquit", 3),
+                                           ("15", 15), ("SIGWINCH", 28), (" int ", 2)])
+def test_parse_signal(text: str, num: int) -> None:
+    assert parse_signal(text) == num
+
+
+@pytest.mark.parametrize("text", ["FOO", "0", "999", "", "SIG"])
+def test_parse_signal_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_signal(text)
+
+
+def test_bad_signal_is_a_usage_error() -> None:
+    res = CliRunner().invoke(main, ["probe", "--signal", "NOPE", "--", "true"])
+    assert res.exit_code == 2
+    assert "unknown signal: NOPE" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+@pytest.mark.parametrize("url", ["http://example.com/", "http://10.0.0.1:80/",
+                                 "https://127.0.0.1/", "ftp://127.0.0.1/"])
+def test_requests_only_to_loopback(url: str) -> None:
+    res = CliRunner().invoke(main, ["probe", "--requests", url, "--", "true"])
+    assert res.exit_code == 2
+    assert "--requests" in res.output
+
+
+def test_no_command() -> None:
+    res = CliRunner().invoke(main, ["probe"])
+    assert res.exit_code == 2
+    assert "no command" in res.output
+
+
+def test_unavailable_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nope() -> str:
+        raise pidns.ProbeUnavailable("PID namespaces need Linux; this is testos")
+
+    monkeypatch.setattr(pidns, "namespace_mode", nope)
+    res = CliRunner().invoke(main, ["probe", "--", "true"])
+    assert res.exit_code == 2
+    assert "need Linux; this is testos" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_dockerfile_without_model_exits_2(monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "entrylint.model", None)  # import fails
+    df = write(tmp_path, "Dockerfile", "FROM scratch\n")
+    res = CliRunner().invoke(main, ["probe", "--dockerfile", str(df)])
+    assert res.exit_code == 2
+    assert "entrylint.model.start_argv" in res.output
+
+
+def test_dockerfile_and_command_conflict(monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    df = write(tmp_path, "Dockerfile", "FROM scratch\n")
+    res = CliRunner().invoke(main, ["probe", "--dockerfile", str(df), "--", "true"])
+    assert res.exit_code == 2
+    assert "either --dockerfile or a COMMAND" in res.output
+
+
+def _fake_model(monkeypatch: pytest.MonkeyPatch, result: Any) -> list[tuple[Path, str | None]]:
+    calls: list[tuple[Path, str | None]] = []
+
+    def start_argv(path: Path, target: str | None) -> Any:
+        calls.append((path, target))
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    mod = types.ModuleType("entrylint.model")
+    mod.start_argv = start_argv  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "entrylint.model", mod)
+    return calls
+
+
+def test_dockerfile_model_error_exits_2(monkeypatch: pytest.MonkeyPatch,
+                                        tmp_path: Path) -> None:
+    _fake_model(monkeypatch, ValueError("no CMD or ENTRYPOINT"))
+    df = write(tmp_path, "Dockerfile", "FROM scratch\n")
+    res = CliRunner().invoke(main, ["probe", "--dockerfile", str(df)])
+    assert res.exit_code == 2
+    assert "no CMD or ENTRYPOINT" in res.output
+
+
+@needs_pidns
+def test_dockerfile_hook(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    calls = _fake_model(monkeypatch, ([PY, "app.py"], tmp_path, "SIGINT"))
+    df = write(tmp_path, "Dockerfile", "FROM python\n")
+    res = CliRunner().invoke(
+        main, ["probe", *FAST, "--format", "json", "--dockerfile", str(df), "--target", "x"])
+    assert calls == [(df, "x")]
+    assert "THIS HOST, not in the image" in res.stderr
+    data = json.loads(res.stdout)
+    assert data["command"] == [PY, "app.py"]
+    assert data["cwd"] == str(tmp_path)
+    assert data["stop"]["signal"] == "SIGINT"  # the STOPSIGNAL
+    assert app.exists()
+
+
+# ---------------------------------------------------------------------------- namespace
+
+
+@needs_pidns
+def test_reaper_with_handler_passes(tmp_path: Path) -> None:
+    code, data = probe_json("--", PY, str(write(tmp_path, "app.py", REAPS)))
+    assert code == 0
+    assert data["passed"] is True
+    assert data["reaping"]["verdict"] == "immediate"
+    assert data["reaping"]["orphans"] == 3
+    assert data["reaping"]["zombies_left"] == 0
+    assert data["stop"]["outcome"] == "exited"
+    assert data["stop"]["returncode"] == 0
+    assert 0 <= data["stop"]["seconds"] < 2
+
+
+@needs_pidns
+def test_never_reaper_fails(tmp_path: Path) -> None:
+    code, data = probe_json("--", PY, str(write(tmp_path, "app.py", NEVER_REAPS)))
+    assert code == 1
+    assert data["reaping"]["verdict"] == "no"
+    assert data["reaping"]["zombies_left"] == 3
+    assert data["stop"]["outcome"] == "exited"
+
+
+@needs_pidns
+def test_no_handler_is_killed_after_grace(tmp_path: Path) -> None:
+    res = probe(*FAST, "--orphans", "0", "--", PY, str(write(tmp_path, "app.py", NO_HANDLER)))
+    assert res.exit_code == 1
+    assert "reaps orphans: not checked" in res.stdout
+    assert "SIGTERM: ignored: killed after grace 2 s (would be killed)" in res.stdout
+
+
+@needs_pidns
+def test_text_report(tmp_path: Path) -> None:
+    res = probe(*FAST, "--", PY, str(write(tmp_path, "app.py", NEVER_REAPS)))
+    assert res.exit_code == 1
+    assert "reaps orphans: no: 3 zombies after 1.0 s" in res.stdout
+    assert "SIGTERM: exited 0 after" in res.stdout
+
+
+@needs_pidns
+def test_periodic_reaper(tmp_path: Path) -> None:
+    code, data = probe_json("--settle", "2", "--",
+                            PY, str(write(tmp_path, "app.py", REAPS_PERIODICALLY)))
+    assert code == 0
+    assert data["reaping"]["verdict"] == "periodic"
+    assert 0.25 < data["reaping"]["max_latency_seconds"] < 2.0
+
+
+@needs_pidns
+@pytest.mark.skipif(shutil.which("dash") is None, reason="needs dash")
+def test_dash_swallows_sigterm(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", NEVER_REAPS)
+    code, data = probe_json("--", "dash", "-c", f"{PY} {app}; true")
+    assert code == 1
+    assert data["reaping"]["verdict"] == "immediate"  # dash waits for any child
+    assert data["stop"]["outcome"] == "killed"  # but does not pass SIGTERM on
+    assert data["pid1_name"] == "dash"
+
+
+@needs_pidns
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_execs_a_lone_command(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    code, data = probe_json("--orphans", "0", "--", "bash", "-c", f"{PY} {app}")
+    assert data["pid1_name"].startswith("python")
+    assert code == 0
+
+
+@needs_pidns
+def test_sh_exec_passes_sigterm(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    code, data = probe_json("--", "sh", "-c", f"exec {PY} {app}")
+    assert code == 0
+    assert data["stop"]["returncode"] == 0
+
+
+@needs_pidns
+@pytest.mark.skipif(shutil.which("tini") is None, reason="needs tini (apt-get install tini)")
+def test_tini_reaps_and_forwards(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", NEVER_REAPS)
+    code, data = probe_json("--", "tini", "--", PY, str(app))
+    assert code == 0
+    assert data["reaping"]["verdict"] == "immediate"
+    assert data["stop"]["returncode"] == 0
+
+
+@needs_pidns
+def test_requests_mode(tmp_path: Path) -> None:
+    port = free_port()
+    app = write(tmp_path, "server.py", FORKING_SERVER)
+    res = probe(*FAST, "--format", "json", "--wait-port", str(port), "--requests",
+                f"http://127.0.0.1:{port}/", "--request-count", "4", "--", PY, str(app),
+                str(port))
+    data = json.loads(res.stdout)
+    assert data["reaping"]["mode"] == "requests"
+    assert data["reaping"]["requests_sent"] == 4
+    assert data["reaping"]["request_errors"] == []
+    assert data["reaping"]["zombies_left"] == 4  # the server never reaps orphans
+    assert data["reaping"]["verdict"] == "no"
+    assert res.exit_code == 1
+
+
+@needs_pidns
+def test_command_not_found_exits_2() -> None:
+    res = probe("--", "no-such-program-entrylint")
+    assert res.exit_code == 2
+    assert "command not found" in res.stderr
+
+
+@needs_pidns
+def test_command_exiting_during_startup_exits_2() -> None:
+    res = probe("--wait", "1", "--", "sh", "-c", "exit 0")
+    assert res.exit_code == 2
+    assert "nothing to probe" in res.stderr or "exited at once" in res.stderr
+
+
+@needs_pidns
+def test_port_that_never_opens_exits_2(tmp_path: Path) -> None:
+    res = probe("--wait-port", str(free_port()), "--start-timeout", "0.5", "--",
+                PY, str(write(tmp_path, "app.py", REAPS)))
+    assert res.exit_code == 2
+    assert "did not open" in res.stderr
+
+
+@needs_pidns
+def test_subprocess_entry_point(tmp_path: Path) -> None:
+    """The installed console entry point, end to end (no CliRunner)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "entrylint", "probe", *FAST, "--format", "json", "--",
+         PY, str(write(tmp_path, "app.py", REAPS))],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["passed"] is True
+    assert "Traceback" not in done.stderr
