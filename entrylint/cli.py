@@ -47,14 +47,23 @@ def _plural(n: int, word: str) -> str:
 @click.option("--target", help="Lint this stage instead of the last one.")
 @click.option("-v", "--verbose", is_flag=True, help="Say which files and scripts were followed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the safe fixes (marked [*]) and report what remains.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also apply the unsafe fixes ([unsafe fix]).")
+@click.option("--diff", is_flag=True,
+              help="Print the fixes as a unified diff and write nothing (exit 1 if there "
+                   "would be changes).")
 def check(paths: tuple[Path, ...], fmt: str, context: Path | None, target: str | None,
-          verbose: bool, quiet: bool) -> None:
+          verbose: bool, quiet: bool, fix: bool, unsafe_fixes: bool, diff: bool) -> None:
     """Lint Dockerfiles and the scripts they start.
 
     PATH is a Dockerfile, or a directory searched for Dockerfile, Containerfile, *.Dockerfile,
     *.dockerfile, Dockerfile.* and Containerfile.* (honouring .gitignore). Default: `.`.
 
     Exit status: 0 nothing reported, 1 findings, 2 usage error or a file that cannot be read.
+    With --fix: 0 when no findings remain, 1 when some do, 2 when a file cannot be written
+    (then nothing is written). With --diff: 0 no changes, 1 changes.
     """
     from entrylint.engine import lint_paths
     from entrylint.output import to_json, to_text
@@ -69,7 +78,31 @@ def check(paths: tuple[Path, ...], fmt: str, context: Path | None, target: str |
         if verbose:
             click.echo(f"entrylint: linting {path}", err=True)
 
-    result = lint_paths(targets, context=context, target=target, progress=progress)
+    report = None
+    if fix or diff:
+        from entrylint.fixer import fix_paths
+
+        report = fix_paths(targets, unsafe=unsafe_fixes, context=context, target=target,
+                           progress=progress)
+        for rule in report.non_converging:
+            click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
+                       f"{report.rounds} rounds (they do not converge); please report it",
+                       err=True)
+        if diff:
+            for e in report.result.errors:
+                click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+            click.echo(report.diff(), nl=False)
+            if missing or report.result.errors:
+                raise SystemExit(EXIT_ERROR)
+            raise SystemExit(EXIT_FINDINGS if report.changes else EXIT_OK)
+        write_errors = report.write()
+        for e in write_errors:
+            click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        if write_errors:
+            raise SystemExit(EXIT_ERROR)
+        result = report.result
+    else:
+        result = lint_paths(targets, context=context, target=target, progress=progress)
     if verbose:
         for m in result.models:
             for note in m.notes:
@@ -95,6 +128,8 @@ def check(paths: tuple[Path, ...], fmt: str, context: Path | None, target: str |
             click.echo(
                 f"Linted {_plural(result.dockerfiles, 'Dockerfile')}, "
                 f"{_plural(result.scripts, 'script')}: {found}")
+    if report is not None and not quiet:
+        click.echo(report.summary(), err=fmt == "json")
     if missing or result.errors:
         raise SystemExit(EXIT_ERROR)
     raise SystemExit(EXIT_FINDINGS if diags else EXIT_OK)
