@@ -15,6 +15,7 @@ bytes on disk are still the ones that were linted.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import os
 import tempfile
@@ -124,7 +125,10 @@ def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
         candidates.append((d, fix))
     candidates.sort(key=lambda c: (str(allowed[c[1].edits[0].path]), c[1].edits[0].start))
     for d, fix in candidates:
-        edits = [(allowed[e.path], e) for e in fix.edits]
+        # Compare edits by the file they really change: a script reached through two
+        # symlinks (two Dockerfiles) is one file, and its fix must be applied once.
+        edits = [(allowed[e.path], dataclasses.replace(e, path=allowed[e.path]))
+                 for e in fix.edits]
         if all(any(e == x for x in chosen.get(real, [])) for real, e in edits):
             applied.append(fix)  # the same fix, found again (a script two Dockerfiles run)
             continue
@@ -133,7 +137,8 @@ def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
         for real, e in edits:
             data = current.get(real)
             if data is None:
-                data = result.files[e.path].data
+                data = next(src.data for path, src in result.files.items()
+                            if allowed.get(path) == real)
                 current[real] = data
             if not 0 <= e.start <= e.end <= len(data):
                 break

@@ -159,6 +159,8 @@ def shell_exec_text(text: str) -> tuple[str | None, str]:
         return None, "it already execs"
     if _is_builtin(cmd.name) or (cmd.name is not None and cmd.name in sh.functions):
         return None, f"its last command `{cmd.name}` is a shell builtin or function"
+    if cmd.name is not None and cmd.name in knowledge.SHORT_LIVED:
+        return None, f"its last command `{cmd.name}` is not the server"
     pos = cmd.words[0].start_byte
     data = sh.data
     return (data[:pos] + b"exec " + data[pos:]).decode("utf-8"), ""
@@ -347,7 +349,7 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
     """Install tini in the final stage and run start-up under it."""
     stage = model.final
     base = stage.root_image
-    if base is None or base.distro not in TINI_INSTALL:
+    if base is None or base.distro not in TINI_INSTALL or stage.shell_kind() == "windows":
         return None
     source = model.source
     path = source.path
