@@ -233,6 +233,8 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
     sh = script.shell
     first = cmd.words[0]
     unsafe: list[str] = []
+    if sh.has_errors:
+        unsafe.append("parts of the script do not parse, so other paths may be missed")
     if cmd.name is None:
         if not is_all_args(sh.data, first):
             unsafe.append(f"`{node_text(sh.data, first)}` is only known at run time; if it "
@@ -375,6 +377,11 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
         argv = [*init, *ep_argv]
         edits.append(replace_args(model, ep.instruction, argv))
         return Fix(f"{installed}run the ENTRYPOINT under it: `ENTRYPOINT {json_array(argv)}`"
+                   f"{group}", tuple(edits), SAFE)
+    if ep is None and stage.entrypoint is not None and stage.entrypoint.exec_form == []:
+        # `ENTRYPOINT []` cleared the base image's: the init takes its place.
+        edits.append(replace_args(model, stage.entrypoint, init))
+        return Fix(f"{installed}run start-up under it: `ENTRYPOINT {json_array(init)}`"
                    f"{group}", tuple(edits), SAFE)
     if stage.cmd is None:
         return None  # a new ENTRYPOINT would reset the CMD this stage inherits

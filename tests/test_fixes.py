@@ -311,6 +311,21 @@ def test_no_tini_fix_where_it_cannot_be_installed(tmp_path: Path, base: str, why
     assert any(why in n for n in d.notes)
 
 
+def test_empty_entrypoint_is_replaced(tmp_path: Path) -> None:
+    """`ENTRYPOINT []` after CMD would cancel an ENTRYPOINT inserted before CMD."""
+    write(tmp_path, {"Dockerfile": "FROM debian:12\nCMD [\"app\"]\nENTRYPOINT []\n"})
+    code, _ = fix(tmp_path)
+    assert code == 0
+    assert (tmp_path / "Dockerfile").read_text().endswith(
+        'CMD ["app"]\nENTRYPOINT ["tini", "--"]\n')
+
+
+def test_script_with_parse_errors_is_unsafe(tmp_path: Path) -> None:
+    fixes = script_fixes(tmp_path, "#!/bin/bash\nx=$(( 1 + ))\napp --serve\n")
+    assert fixes and all(f is not None and f.applicability is Applicability.UNSAFE
+                         for f in fixes)
+
+
 def test_inherited_cmd_gets_no_entrypoint(tmp_path: Path) -> None:
     """A new ENTRYPOINT would reset the CMD this stage inherits from the stage before."""
     f = el104_fix(tmp_path, "FROM debian:12 AS base\nCMD [\"app\"]\nFROM base\nLABEL a=b\n")
