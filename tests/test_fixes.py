@@ -447,3 +447,50 @@ def test_all_rules_document_their_fix() -> None:
     for rule in all_rules():
         if rule.id in ("EL101", "EL102", "EL103", "EL104"):
             assert "*Safe*" in rule.fix and "*Unsafe*" in rule.fix, rule.id
+
+
+# ------------------------------------------------------------------------------------------
+# Checked against the real shell and BuildKit's own parser
+# ------------------------------------------------------------------------------------------
+
+WORDS = [
+    'python app.py --name "a b"', "node 'it'\\''s.js'", 'app --greeting "say \\"hi\\"" a\\ b',
+    'app "C:\\\\dir" \'back\\slash\'', "app --port=8080 -v", 'app "" x', "app 'a  b'\"c d\"",
+    'app "tab\there" ü \'$HOME\' "\\$HOME"', "app a\\\\b \\#x '#y'",
+]
+
+
+@pytest.mark.parametrize("text", WORDS)
+def test_quote_removal_matches_dash(text: str) -> None:
+    """The words of the exec form are exactly the argv dash gives the program."""
+    import shutil
+    import subprocess
+
+    if shutil.which("dash") is None:
+        pytest.skip("needs dash")
+    argv, _ = plain_argv(text)
+    assert argv is not None
+    out = subprocess.run(["dash", "-c", f"printf '%s\\0' {text.split(' ', 1)[1]}"],
+                         capture_output=True, check=True).stdout
+    assert [argv[0], *out.decode().split("\0")[:-1]] == argv
+
+
+def test_fixed_dockerfiles_are_exec_form_for_buildkit() -> None:
+    """BuildKit's parser (PyPI `dockerfile`) reads every rewritten ENTRYPOINT/CMD of the
+    expected fixtures as exec form, with the argv entrylint's model has."""
+    dockerfile = pytest.importorskip("dockerfile")
+    from entrylint.dockerfile import parse
+    from entrylint.source import SourceFile
+
+    fixtures = Path(__file__).parent / "fixtures"
+    files = sorted(fixtures.glob("fix-*/expected*/Dockerfile"))
+    assert files
+    for path in files:
+        ours = [i for i in parse(SourceFile(path, path.read_bytes())).instructions
+                if i.keyword in ("CMD", "ENTRYPOINT")]
+        theirs = [c for c in dockerfile.parse_file(str(path))
+                  if c.cmd.upper() in ("CMD", "ENTRYPOINT")]
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            assert b.json, f"{path}: {b.original}"
+            assert a.exec_form == list(b.value)
