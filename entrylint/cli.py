@@ -80,26 +80,12 @@ def check(paths: tuple[Path, ...], fmt: str, context: Path | None, target: str |
 
     report = None
     if fix or diff:
-        from entrylint.fixer import fix_paths
+        from entrylint.fixer import fix_for_cli
 
-        report = fix_paths(targets, unsafe=unsafe_fixes, context=context, target=target,
-                           progress=progress)
-        for rule in report.non_converging:
-            click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
-                       f"{report.rounds} rounds (they do not converge); please report it",
-                       err=True)
-        if diff:
-            for e in report.result.errors:
-                click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
-            click.echo(report.diff(), nl=False)
-            if missing or report.result.errors:
-                raise SystemExit(EXIT_ERROR)
-            raise SystemExit(EXIT_FINDINGS if report.changes else EXIT_OK)
-        write_errors = report.write()
-        for e in write_errors:
-            click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
-        if write_errors:
-            raise SystemExit(EXIT_ERROR)
+        report, stop = fix_for_cli(targets, unsafe=unsafe_fixes, diff=diff, context=context,
+                                   target=target, progress=progress)
+        if stop is not None:
+            raise SystemExit(EXIT_ERROR if missing else stop)
         result = report.result
     else:
         result = lint_paths(targets, context=context, target=target, progress=progress)

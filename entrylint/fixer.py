@@ -195,6 +195,30 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False, context: Path | No
                      non_converging=non_converging, unsafe=unsafe)
 
 
+def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, context: Path | None,
+                target: str | None, progress: Callable[[Path], None] | None
+                ) -> tuple[FixReport, int | None]:
+    """``check --fix`` / ``--diff``: fix, then print the diff or write the files.  Returns the
+    report and, when the command must end here, its exit status (``--diff``: 1 if there would
+    be changes; 2 after an error)."""
+    import click
+
+    report = fix_paths(paths, unsafe=unsafe, context=context, target=target,
+                       progress=progress)
+    for rule in report.non_converging:
+        click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
+                   f"{report.rounds} rounds (they do not converge); please report it", err=True)
+    if diff:
+        for e in report.result.errors:
+            click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        click.echo(report.diff(), nl=False)
+        return report, 2 if report.result.errors else 1 if report.changes else 0
+    errors = report.write()
+    for e in errors:
+        click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+    return report, 2 if errors else None
+
+
 def write_files(new: dict[Path, bytes], expected: dict[Path, bytes],
                 labels: dict[Path, str]) -> list[FileError]:
     """Replace each file atomically, keeping its mode and (where possible) its owner.  If any
