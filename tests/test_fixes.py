@@ -494,3 +494,18 @@ def test_fixed_dockerfiles_are_exec_form_for_buildkit() -> None:
         for a, b in zip(ours, theirs, strict=True):
             assert b.json, f"{path}: {b.original}"
             assert a.exec_form == list(b.value)
+
+
+def test_cli_reports_non_converging_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    write(tmp_path, {"Dockerfile": "FROM debian:12\nCMD [\"app\"]\n"})
+
+    def check(model: object) -> Iterator[Diagnostic]:
+        src = model.source  # type: ignore[attr-defined]
+        yield Diagnostic("EL999", "error", src.path, 0, 0, "always",
+                         Fix("again", (Edit(src.path, 0, 0, "#\n"),)))
+
+    monkeypatch.setattr("entrylint.engine.all_rules", lambda: (_fake_rule(check),))
+    code, out = fix(tmp_path)
+    assert "entrylint: bug: the fixes of EL999 still change the files after 10 rounds" in out
+    assert code == 1
