@@ -254,6 +254,9 @@ def write_files(new: dict[Path, bytes], expected: dict[Path, bytes],
             cleanup()
             reason = exc.strerror or str(exc)
             return [FileError(label, f"cannot be written ({reason}); nothing was written")]
+        except BaseException:  # Ctrl-C: leave no temporary files behind
+            cleanup()
+            raise
     errors: list[FileError] = []
     for tmp, real in staged:
         try:

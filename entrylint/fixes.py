@@ -23,6 +23,9 @@ SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
 
 #: Builtins that also exist as programs, so exec form can run them.
 _EXTERNAL_TOO = frozenset({"echo", "printf", "true", "false", "test", "[", "kill"})
+#: bash keywords that look like commands: `exec time app` or `["time", "app"]` would need a
+#: /usr/bin/time that slim images lack.
+_KEYWORDS = frozenset({"time", "coproc", "!"})
 
 
 def json_array(argv: list[str]) -> str:
@@ -97,7 +100,8 @@ def _has_redirect(node: Node) -> bool:
 
 
 def _is_builtin(name: str | None) -> bool:
-    return name is not None and name in knowledge.BUILTINS and name not in _EXTERNAL_TOO
+    return name is not None and (
+        (name in knowledge.BUILTINS and name not in _EXTERNAL_TOO) or name in _KEYWORDS)
 
 
 def plain_argv(text: str) -> tuple[list[str] | None, str]:

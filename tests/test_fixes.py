@@ -65,6 +65,7 @@ def test_plain_argv(text: str, argv: list[str]) -> None:
 @pytest.mark.parametrize("text", [
     "app --port $PORT", "app > log", "cd /x && app", "app *.conf", "app ~/conf", "A=1 app",
     "exec -a name app", "app &", "app; app2", "cd /srv", "`app`", "app $(cat f)",
+    "time app",
 ])
 def test_plain_argv_refuses_what_needs_a_shell(text: str) -> None:
     argv, why = plain_argv(text)
@@ -385,6 +386,21 @@ def test_unwritable_file_writes_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 2
     assert "cannot be written (Permission denied); nothing was written" in out
     assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_owner_and_mode_kept(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file another owner")
+    write(tmp_path, {"Dockerfile": "FROM debian:12\nCMD app --serve\n"})
+    df = tmp_path / "Dockerfile"
+    os.chown(df, 65534, 65534)
+    df.chmod(0o640)
+    fix(tmp_path)
+    st = df.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, 0o640)
+    assert "CMD [" in df.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == [".git", "Dockerfile"] or \
+        sorted(p.name for p in tmp_path.iterdir()) == [".git", "Dockerfile"]
 
 
 def test_file_changed_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
