@@ -399,8 +399,7 @@ def test_owner_and_mode_kept(tmp_path: Path) -> None:
     st = df.stat()
     assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (65534, 65534, 0o640)
     assert "CMD [" in df.read_text()
-    assert [p.name for p in tmp_path.iterdir()] == [".git", "Dockerfile"] or \
-        sorted(p.name for p in tmp_path.iterdir()) == [".git", "Dockerfile"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "Dockerfile"]
 
 
 def test_file_changed_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
