@@ -10,6 +10,7 @@ not mean to change stays as it was.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 
 from entrylint import knowledge
@@ -342,6 +343,17 @@ def _install_anchor(stage: Stage) -> Instruction:
     return anchor
 
 
+def _tini_command(stage: Stage, distro: str) -> str:
+    """``tini`` when the image's PATH finds the package's binary, else its absolute path."""
+    binary = knowledge.INIT_PATHS["tini"][distro]
+    if "PATH" not in stage.env:
+        return "tini"  # the base image's PATH: /sbin and /usr/bin are on it
+    path = stage.env["PATH"]
+    if path is not None and posixpath.dirname(binary) in path.split(":"):
+        return "tini"
+    return binary
+
+
 def no_init_fix_reason(model: ImageModel) -> str | None:
     """Why no tini fix can be offered for the final stage's base image (None: it can)."""
     base = model.final.root_image
@@ -370,7 +382,8 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
             lines = ["USER root", *lines, f"USER {user}"]
         edits.append(Edit(path, anchor.end, anchor.end, "".join(eol + ln for ln in lines)))
         installed = f"install tini ({base.distro}) and "
-    init = ["tini", "-g", "--"] if process_group else ["tini", "--"]
+    tini = _tini_command(stage, base.distro)
+    init = [tini, "-g", "--"] if process_group else [tini, "--"]
     group = (" (`-g` sends SIGTERM to the whole process group: npm and the like do not "
              "forward it)") if process_group else ""
     ep = model.entrypoint

@@ -279,6 +279,16 @@ def test_tini_wired_into_existing_entrypoint(tmp_path: Path) -> None:
                                             ' ["tini", "--", "app", "--serve"]']
 
 
+def test_tini_absolute_when_path_lacks_it(tmp_path: Path) -> None:
+    f = el104_fix(tmp_path, "FROM alpine:3.20\nENV PATH=/opt/app/bin\nCMD [\"app\"]\n")
+    assert f is not None and 'ENTRYPOINT ["/sbin/tini", "--"]' in f.edits[-1].content
+    # PATH built from the base image's PATH, which entrylint cannot know: absolute, to be sure
+    f = el104_fix(tmp_path, "FROM alpine:3.20\nENV PATH=/opt/app/bin:$PATH\nCMD [\"app\"]\n")
+    assert f is not None and 'ENTRYPOINT ["/sbin/tini", "--"]' in f.edits[-1].content
+    f = el104_fix(tmp_path, "FROM alpine:3.20\nENV PATH=/sbin:/bin\nCMD [\"app\"]\n")
+    assert f is not None and 'ENTRYPOINT ["tini", "--"]' in f.edits[-1].content
+
+
 def test_tini_already_installed_only_wired(tmp_path: Path) -> None:
     f = el104_fix(tmp_path, "FROM debian:12\nRUN apt-get update && apt-get install -y tini\n"
                             "CMD [\"app\"]\n")
