@@ -214,6 +214,13 @@ def exec_form_fix(model: ImageModel, ins: Instruction) -> Fix | None:
             unsafe = (f"the ENTRYPOINT (line {ep.instruction.start_line}) will receive these "
                       f"words as its arguments instead of `{' '.join(stage.effective_shell())} "
                       f"\"…\"`")
+    elif ep is not None and ep.inherited != "init":
+        base = stage.root_image
+        ref = base.ref if base is not None else "the base image"
+        unsafe = (f"the ENTRYPOINT of {ref} will receive these words instead of "
+                  f"`{' '.join(stage.effective_shell())} \"…\"`, and entrypoint scripts act "
+                  f"on their first argument (postgres's initialises the database when it is "
+                  f"`postgres`)")
     if unsafe is not None:
         return Fix(f"{message} (unsafe: {unsafe})", (replace_args(model, ins, argv),), UNSAFE)
     return Fix(message, (replace_args(model, ins, argv),), SAFE)

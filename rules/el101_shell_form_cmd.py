@@ -43,8 +43,9 @@ the shell would; a leading `exec` is dropped, never turned into `["exec", …]`)
 needs a shell (variables, `&&`, redirections, globs) becomes
 `["/bin/sh", "-c", "… exec <last command>"]` (the stage's `SHELL`) only when its last command is
 a program that runs last; otherwise there is no fix. A broken array (`["python", 'app.py']`)
-becomes the array it means. *Unsafe* when an exec-form `ENTRYPOINT` other than an init receives
-the command: it then gets the words instead of `/bin/sh -c "…"`. No fix for Windows shells.
+becomes the array it means. *Unsafe* when an `ENTRYPOINT` other than an init receives the
+command (the stage's, or a base image's such as postgres's `docker-entrypoint.sh`): it then gets
+the words instead of `/bin/sh -c "…"` and may act on them. No fix for Windows shells.
 """
 
 

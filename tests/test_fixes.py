@@ -142,6 +142,19 @@ def test_cmd_into_a_script_entrypoint_is_unsafe(tmp_path: Path) -> None:
     assert "ENTRYPOINT (line 3) will receive" in d.fix.message
 
 
+@pytest.mark.parametrize(("base", "safe"), [
+    ("python:3.12-slim", True),  # no ENTRYPOINT
+    ("jenkins/jenkins:lts", True),  # an init: passes the words on
+    ("postgres:16", False),  # docker-entrypoint.sh acts on "postgres"
+    ("mycorp/base:1", False),  # unknown
+])
+def test_cmd_under_an_inherited_entrypoint(tmp_path: Path, base: str, safe: bool) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM {base}\nCMD postgres -c fsync=off\n"})
+    (d,) = diags(tmp_path, "EL101")
+    assert d.fix is not None
+    assert (d.fix.applicability is Applicability.SAFE) == safe, d.fix.message
+
+
 def test_escape_directive_and_continuations(tmp_path: Path) -> None:
     text = ("# escape=`\nFROM debian:12\nCMD app --name `\n    # a comment inside\n"
             "    \"a b\" `\n    --port 80\nLABEL x=y\n")
