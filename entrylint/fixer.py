@@ -62,13 +62,14 @@ class FixReport:
         for real in sorted(self.changes):
             old, new = self.changes[real]
             label = self.labels.get(real, str(real))
-            out += difflib.unified_diff(
+            for line in difflib.unified_diff(
                 old.decode("utf-8").splitlines(keepends=True),
                 new.decode("utf-8").splitlines(keepends=True),
                 fromfile=f"a/{label}", tofile=f"b/{label}",
-            )
-            if out and not out[-1].endswith("\n"):
-                out[-1] += "\n\\ No newline at end of file\n"
+            ):
+                if not line.endswith("\n"):
+                    line += "\n\\ No newline at end of file\n"
+                out.append(line)
         return "".join(out)
 
     def write(self) -> list[FileError]:

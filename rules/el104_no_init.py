@@ -87,4 +87,5 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     )
     if fix is None and why_not is not None:
         diag.notes.append(f"no automatic fix: {why_not}")
+        diag.message += f" (no automatic fix: {why_not})"
     yield diag

@@ -188,6 +188,25 @@ def test_stage_shell_is_used(tmp_path: Path) -> None:
         ' ["/bin/bash", "-o", "pipefail", "-c", "exec app --port $PORT"]'
 
 
+def test_diff_without_final_newline_is_a_valid_patch(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    write(tmp_path, {"Dockerfile": "FROM debian:12\nCMD app 'x y'"})
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        res = CliRunner().invoke(main, ["--diff", "."])
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 1
+    assert "-CMD app 'x y'\n\\ No newline at end of file\n" in res.output
+    if shutil.which("patch"):
+        subprocess.run(["patch", "-p1", "-s"], input=res.output.encode(), cwd=tmp_path,
+                       check=True)
+        assert (tmp_path / "Dockerfile").read_text().endswith('CMD ["app", "x y"]')
+
+
 def test_bom_and_missing_final_newline_kept(tmp_path: Path) -> None:
     write(tmp_path, {"Dockerfile": b"\xef\xbb\xbfFROM debian:12\nCMD app 'x y'"})
     fix(tmp_path)
