@@ -231,8 +231,16 @@ def exec_form_fix(model: ImageModel, ins: Instruction) -> Fix | None:
 # ------------------------------------------------------------------------------------------
 
 
-def _calls(sh: ShellScript, name: str) -> int:
-    return sum(1 for c in sh.iter_commands() if c.name == name)
+def _call_sites(sh: ShellScript, name: str) -> list[Node]:
+    """What each call of function ``name`` sits in (the node above the command)."""
+    out = []
+    for c in sh.iter_commands():
+        if c.name == name:
+            node = c.node
+            while node.parent is not None and node.parent.type == "redirected_statement":
+                node = node.parent
+            out.append(node.parent if node.parent is not None else node)
+    return out
 
 
 def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
@@ -254,9 +262,15 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
     elif _is_builtin(cmd.name) or cmd.name in sh.functions:
         return None
     for fn in term.via_functions:
-        if _calls(sh, fn) > 1:
+        sites = _call_sites(sh, fn)
+        if any(s.type in ("pipeline", "subshell", "command_substitution") for s in sites):
+            return None  # it runs in a subshell: exec there does not reach PID 1
+        if len(sites) > 1:
             unsafe.append(f"`{fn}` is called more than once, and its first call would no "
                           f"longer return")
+        elif any(s.type in ("list", "negated_command") for s in sites):
+            unsafe.append(f"`{fn}` is called with `&&`/`||` or `!`, whose other side would "
+                          f"no longer run")
     if term.trailing:
         after = "; ".join(node_text(sh.data, n).strip() for n in term.trailing)
         if len(after) > 40:

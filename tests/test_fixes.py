@@ -238,6 +238,8 @@ def test_exec_trailing_commands_unsafe(tmp_path: Path) -> None:
     "#!/bin/sh\napp | tee /tmp/log\n",
     "#!/bin/sh\n(app)\n",
     "#!/bin/sh\nrun() { app; }\nrun\nrun\n",
+    "#!/bin/sh\nrun() { app; }\nrun | tee log\n",
+    "#!/bin/sh\nrun() { app; }\nrun || echo failed\n",
 ])
 def test_exec_not_offered(tmp_path: Path, script: str) -> None:
     fixes = script_fixes(tmp_path, script)
