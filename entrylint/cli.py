@@ -82,10 +82,18 @@ def _fail(message: str) -> NoReturn:
 @click.option("--target", help="Lint this stage instead of the last one.")
 @click.option("-v", "--verbose", is_flag=True, help="Say which files and scripts were followed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the safe fixes (marked [*]) and report what remains.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also apply the unsafe fixes ([unsafe fix]).")
+@click.option("--diff", is_flag=True,
+              help="Print the fixes as a unified diff and write nothing (exit 1 if there "
+                   "would be changes).")
 def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_level: str | None,
           no_unused_ignores: bool, changed_files: bool, context: Path | None,
-          target: str | None, verbose: bool, quiet: bool) -> None:
+          target: str | None, verbose: bool, quiet: bool, fix: bool, unsafe_fixes: bool,
+          diff: bool) -> None:
     """Lint Dockerfiles and the scripts they start.
 
     PATH is a Dockerfile, or a directory searched for Dockerfile, Containerfile, *.Dockerfile,
@@ -96,9 +104,12 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
 
     Exit status: 0 nothing reported (at or above the fail level), 1 findings, 2 usage error,
     bad configuration or a file that cannot be read.
+
+    With --fix: 0 when no findings remain, 1 when some do, 2 when a file cannot be written
+    (then nothing is written). With --diff: 0 no changes, 1 changes.
     """
     from entrylint.config import ConfigError, ConfigLoader, Overrides
-    from entrylint.engine import lint_paths
+    from entrylint.engine import LintOptions, lint_paths
     from entrylint.formats import render
 
     targets = list(paths) or [Path(".")]
@@ -116,13 +127,24 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     def progress(path: Path) -> None:
         say(f"linting {path}")
 
+    report = None
     try:
         overrides = Overrides(select=_codes(select) or None, ignore=_codes(ignore),
                               fail_level=cast("Severity | None", fail_level))
         loader = ConfigLoader(config_file, overrides, note=say)
-        result = lint_paths(targets, context=context, target=target, progress=progress,
-                            config=loader, unused_ignores=not no_unused_ignores,
-                            changed=changed_files, note=say)
+        options = LintOptions(context=context, target=target, config=loader,
+                              unused_ignores=not no_unused_ignores, changed=changed_files,
+                              note=say)
+        if fix or diff:
+            from entrylint.fixer import fix_for_cli
+
+            report, stop = fix_for_cli(targets, unsafe=unsafe_fixes, diff=diff,
+                                       options=options, progress=progress)
+            if stop is not None:
+                raise SystemExit(EXIT_ERROR if missing else stop)
+            result = report.result
+        else:
+            result = lint_paths(targets, options, progress=progress)
     except ConfigError as exc:
         _fail(str(exc))
     except Exception as exc:  # a bug: say so plainly instead of a traceback
@@ -153,6 +175,8 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     click.echo(render(terminal, diags, result.files, colour=colour), nl=False)
     if terminal == "text" and not quiet:
         click.echo(_summary(result))
+    if report is not None and not quiet:
+        click.echo(report.summary(), err=terminal != "text")
     if missing or result.errors:
         raise SystemExit(EXIT_ERROR)
     raise SystemExit(EXIT_FINDINGS if result.failing else EXIT_OK)
@@ -162,9 +186,13 @@ def _summary(result: Result) -> str:
     diags = result.diagnostics
     counts = {s: sum(1 for d in diags if d.severity == s) for s in LEVELS}
     found = ", ".join(_plural(n, s) for s, n in counts.items() if n) or "no findings"
-    fixable = sum(1 for d in diags if d.fix is not None)
-    if fixable:
-        found += f" ({fixable} fixable)"
+    safe = sum(1 for d in diags if d.fix is not None and d.fix.applicability.value == "safe")
+    unsafe = sum(1 for d in diags if d.fix is not None) - safe
+    if safe or unsafe:
+        parts = [f"{safe} fixable with --fix"] if safe else []
+        if unsafe:
+            parts.append(f"{unsafe} with --unsafe-fixes")
+        found += f" ({', '.join(parts)})"
     below = len(diags) - result.failing
     if diags and below:
         found += f"; {below} below the fail level"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import importlib
 import os
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from entrylint.config import Config, ConfigLoader
 from entrylint.diagnostics import Diagnostic, Severity
@@ -240,20 +242,39 @@ def _relative_if_below_cwd(path: Path) -> Path:
     return rel if rel.parts else Path(".")
 
 
-def lint_paths(paths: Iterable[Path], *, context: Path | None = None, target: str | None = None,
-               rules: Iterable[Rule] | None = None,
-               progress: Callable[[Path], None] | None = None,
-               config: Config | ConfigLoader | None = None,
-               unused_ignores: bool = True, changed: bool = False,
-               note: Callable[[str], None] | None = None) -> Result:
-    """Lint Dockerfiles (and directories searched for them) with their scripts.
+@dataclass(frozen=True)
+class LintOptions:
+    """How to lint: the same for ``check`` and for each round of ``--fix``.
 
     ``config`` filters and re-grades what the rules find (a :class:`ConfigLoader` finds the
     file nearest to each Dockerfile); inline suppression comments are applied, and unused ones
-    reported as EL001 unless ``unused_ignores`` is False.  With ``changed``, ``paths`` are
-    changed files (pre-commit): see :func:`changed_targets`.  Raises ``ConfigError``.
+    reported as EL001 unless ``unused_ignores`` is False.  With ``changed``, the paths are
+    changed files (pre-commit): see :func:`changed_targets`.
+    """
+
+    context: Path | None = None
+    target: str | None = None
+    rules: tuple[Rule, ...] | None = None
+    config: Config | ConfigLoader | None = None
+    unused_ignores: bool = True
+    changed: bool = False
+    note: Callable[[str], None] | None = None
+
+
+def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
+               progress: Callable[[Path], None] | None = None, **overrides: Any) -> Result:
+    """Lint Dockerfiles (and directories searched for them) with their scripts.
+
+    ``overrides`` replace fields of ``options`` (``lint_paths(paths, context=…)``).
+    Raises ``ConfigError``.
     """
     from entrylint import suppress
+
+    opts = dataclasses.replace(options or LintOptions(), **overrides)
+    if opts.rules is not None and not isinstance(opts.rules, tuple):
+        opts = dataclasses.replace(opts, rules=tuple(opts.rules))
+    context, target, rules, config = opts.context, opts.target, opts.rules, opts.config
+    unused_ignores, changed, note = opts.unused_ignores, opts.changed, opts.note
 
     fixed = config if isinstance(config, Config) else Config()
     config_for: Callable[[Path], Config] = (
@@ -279,6 +300,7 @@ def lint_paths(paths: Iterable[Path], *, context: Path | None = None, target: st
             result.errors.append(FileError(display_path(Path(model.path)), model.reason))
             continue
         cfg = config_for(path)
+        model.init_program = cfg.init
         active = [r for r in base if cfg.enabled(r.id)]
         result.models.append(model)
         files = [model.source, *(s.file for s in model.scripts)]

@@ -175,8 +175,28 @@ class Script:
     origin: Instruction | None = None
     under_init: bool = False
 
+    def file_offset(self, offset: int) -> int:
+        """Where byte ``offset`` of the script's own text is in :attr:`file`.
+
+        A ``<<-`` heredoc body has its leading tabs stripped before it is parsed, so offsets
+        in the parsed text are shifted by the tabs removed up to (and on) that line.
+        """
+        if self.heredoc is None or not self.heredoc.strip_tabs:
+            return self.shell.base + offset
+        raw = self.file.data[self.heredoc.body_start : self.heredoc.body_end]
+        stripped_pos = 0
+        removed = 0
+        for line in raw.splitlines(keepends=True):
+            tabs = len(line) - len(line.lstrip(b"\t"))
+            kept = len(line) - tabs
+            if offset < stripped_pos + kept or not line.endswith(b"\n"):
+                return self.shell.base + offset + removed + tabs
+            stripped_pos += kept
+            removed += tabs
+        return self.shell.base + offset + removed
+
     def position(self, offset: int) -> tuple[int, int]:
-        return self.file.position(self.shell.base + offset)
+        return self.file.position(self.file_offset(offset))
 
 
 LaunchKind = Literal["init", "wrapper", "shell-c", "script", "program", "swallower", "unknown",
@@ -335,6 +355,8 @@ class ImageModel:
     compose_init: bool
     notes: list[str]
     target: str | None = None
+    #: The init that fixes install (the ``init`` setting): ``tini`` or ``dumb-init``.
+    init_program: str = "tini"
 
     def display(self, path: Path) -> str:
         return display_path(path)

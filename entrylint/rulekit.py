@@ -20,9 +20,8 @@ def at_instruction(rule: str, severity: Severity, model: ImageModel, ins: Instru
 def at_command(rule: str, severity: Severity, script: Script, command: Command, message: str,
                fix: Fix | None = None) -> Diagnostic:
     """A diagnostic that covers a command of a script (in its file, or its heredoc)."""
-    base = script.shell.base
-    return Diagnostic(rule, severity, script.file.path, base + command.start,
-                      base + command.end, message, fix)
+    return Diagnostic(rule, severity, script.file.path, script.file_offset(command.start),
+                      script.file_offset(command.end), message, fix)
 
 
 def quote_argv(argv: list[str | None]) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +90,25 @@ class SourceFile:
         return len(self._line_starts)
 
 
+#: Contents that replace files on disk while the fixer re-lints edits it has not written yet
+#: (keyed by resolved path).  Set only through :func:`overlay`.
+_OVERLAY: dict[Path, bytes] = {}
+
+
+@contextlib.contextmanager
+def overlay(contents: Mapping[Path, bytes]) -> Iterator[None]:
+    """Within the block, :func:`read_source` returns ``contents[path]`` instead of the file's
+    bytes (the file must still exist: its mode and the checks come from disk)."""
+    saved = dict(_OVERLAY)
+    _OVERLAY.clear()
+    _OVERLAY.update({p.resolve(): data for p, data in contents.items()})
+    try:
+        yield
+    finally:
+        _OVERLAY.clear()
+        _OVERLAY.update(saved)
+
+
 def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
     """Read a text file for linting, refusing what cannot be a Dockerfile or script.
 
@@ -112,8 +133,12 @@ def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
             raise SourceError(
                 path, f"is {st.st_size} bytes, over the {MAX_FILE_BYTES} byte limit"
             )
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        over = _OVERLAY.get(path.resolve()) if _OVERLAY else None
+        if over is not None:
+            data = over
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
     except SourceError:
         raise
     except FileNotFoundError:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes import exec_form_fix
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_instruction, shell_form_verdict
 
@@ -37,9 +38,14 @@ COPY app.py /app/
 CMD ["python", "/app/app.py"]
 """
 FIX = """
-Rewrites the command as a JSON array when it needs no shell (quotes removed exactly as the shell
-would). A command that needs a shell (variables, `&&`, redirections) becomes
-`["/bin/sh", "-c", "… exec <last command>"]` only when its last command can be exec'd.
+*Safe*: rewrites the command as a JSON array when it needs no shell (quotes removed exactly as
+the shell would; a leading `exec` is dropped, never turned into `["exec", …]`). A command that
+needs a shell (variables, `&&`, redirections, globs) becomes
+`["/bin/sh", "-c", "… exec <last command>"]` (the stage's `SHELL`) only when its last command is
+a program that runs last; otherwise there is no fix. A broken array (`["python", 'app.py']`)
+becomes the array it means. *Unsafe* when an `ENTRYPOINT` other than an init receives the
+command (the stage's, or a base image's such as postgres's `docker-entrypoint.sh`): it then gets
+the words instead of `/bin/sh -c "…"` and may act on them. No fix for Windows shells.
 """
 
 
@@ -57,4 +63,5 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     if ep is not None and ep.instruction is not None:
         shell = " ".join(model.final.effective_shell())
         message += f"; the exec-form ENTRYPOINT receives it as `{shell} \"…\"` arguments"
-    yield at_instruction(ID, severity, model, cmd.instruction, f"shell-form CMD {message}")
+    yield at_instruction(ID, severity, model, cmd.instruction, f"shell-form CMD {message}",
+                         exec_form_fix(model, cmd.instruction))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes import exec_form_fix
 from entrylint.model import ImageModel, analyse_shell_text
 from entrylint.rulekit import at_instruction, shell_form_verdict
 from entrylint.shell import ShellScript
@@ -34,9 +35,12 @@ COPY server /usr/local/bin/
 ENTRYPOINT ["server", "--port", "8080"]
 """
 FIX = """
-Rewrites it as a JSON array when the command needs no shell (a leading `exec` is dropped, never
-turned into `["exec", …]`). The fix is *unsafe* when the stage also sets `CMD`: with exec form,
-`CMD` starts being appended to the entrypoint's arguments.
+*Safe*: rewrites it as a JSON array when the command needs no shell (quotes removed as the shell
+would; a leading `exec` is dropped, never turned into `["exec", …]`), or as
+`["/bin/sh", "-c", "… exec <last command>"]` when it needs one and its last command is a program
+that runs last; a broken array becomes the array it means. *Unsafe* when the image also has a
+`CMD`: with exec form, `CMD` starts being appended to the entrypoint's arguments. No fix for
+Windows shells or when the last command cannot be exec'd.
 """
 
 
@@ -60,9 +64,11 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"shell-form ENTRYPOINT execs its command, but `CMD` (line {cmd.start_line}) "
                 f"and `docker run` arguments are ignored. Use exec form if they should be "
                 f"passed on",
+                exec_form_fix(model, ins),
             )
         return
     severity, message = verdict
     if ignored and severity == "info":
         severity = "warning"
-    yield at_instruction(ID, severity, model, ins, f"shell-form ENTRYPOINT {message}{ignored}")
+    yield at_instruction(ID, severity, model, ins, f"shell-form ENTRYPOINT {message}{ignored}",
+                         exec_form_fix(model, ins))

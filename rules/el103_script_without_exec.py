@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes import exec_insert_fix
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_command
 
@@ -38,9 +39,12 @@ python manage.py migrate
 exec gunicorn app:app --bind 0.0.0.0:8000
 """
 FIX = """
-Inserts `exec ` before the final command on every terminal path. Not offered after `&&`/`||`, in
-a pipeline, or before builtins, functions or compound commands. The fix is *unsafe* when
-commands follow the server (`echo done`), because they no longer run.
+*Safe*: inserts `exec ` before the final command of the path (each path has its own finding:
+both branches of an `if`, each `case` arm), also in heredoc scripts, keeping every other byte.
+Not offered after `&&`/`||`, in a pipeline or subshell, or before builtins, functions or
+compound commands. *Unsafe* when commands follow it (`echo done`: they would no longer run),
+when it is reached through a function that is called more than once, or when the command is a
+variable other than `"$@"` (it might name a function).
 """
 
 
@@ -78,4 +82,5 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"`{text}` runs as a child of the shell{how}: SIGTERM from `docker stop` goes "
                 f"to the shell, which does not pass it on, so the app is SIGKILLed after the "
                 f"grace period. Use `exec {text.removeprefix('exec ')}`",
+                exec_insert_fix(script, term),
             )

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from entrylint import knowledge
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes import init_fix, no_init_fix_reason
 from entrylint.model import ImageModel, Launch
 from entrylint.rulekit import at_instruction, quote_argv
 
@@ -39,10 +40,17 @@ ENTRYPOINT ["tini", "--"]
 CMD ["node", "/app/server.js"]
 """
 FIX = """
-Installs tini the way the final stage's base image wants it (Alpine `apk add --no-cache tini`,
-Debian/Ubuntu `apt-get install -y --no-install-recommends tini`), before a non-root `USER`, and
-prepends `"tini", "--"` to an exec-form `ENTRYPOINT`. Adding a new `ENTRYPOINT` is *unsafe*
-unless the base image is known to have none.
+*Safe*: installs tini the way the final stage's base image wants it (Alpine and Wolfi
+`apk add --no-cache tini`, Debian/Ubuntu `apt-get install -y --no-install-recommends tini`)
+right after the stage's last package install, or else after `FROM` and its ARG/ENV/LABEL lines
+(before any `USER`; under `USER root` … `USER <user>` when a non-root user is inherited); no
+install when the image already installs tini. Then prepends `"tini", "--"` to the stage's
+exec-form `ENTRYPOINT`, or adds `ENTRYPOINT ["tini", "--"]` before the stage's `CMD` when the
+base image is known to have no ENTRYPOINT. `tini -g` when PID 1 would be npm/yarn/su (they do
+not forward SIGTERM). *Unsafe*: adding an `ENTRYPOINT` over a base image's own (`FROM postgres`,
+`FROM node`) or an unknown one, which it replaces. No fix for RHEL/UBI (no tini package),
+distroless/scratch (no package manager), a stage that inherits its `CMD` (a new ENTRYPOINT
+resets it), or a shell-form `ENTRYPOINT` (EL102 converts it first).
 """
 
 
@@ -70,9 +78,16 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         if text not in names:
             names.append(text)
     shown = " / ".join(f"`{n}`" for n in names)
-    yield at_instruction(
+    fix = init_fix(model, process_group=any(c.kind == "swallower" for c in offenders))
+    why_not = no_init_fix_reason(model)
+    diag = at_instruction(
         ID, SEVERITY, model, where,
         f"PID 1 will be {shown}, which never reaps orphaned processes: they stay zombies for "
         f"the life of the container. Run it under an init: `ENTRYPOINT [\"tini\", \"--\"]` "
         f"(or `docker run --init`, compose `init: true`)",
+        fix,
     )
+    if fix is None and why_not is not None:
+        diag.notes.append(f"no automatic fix: {why_not}")
+        diag.message += f" (no automatic fix: {why_not})"
+    yield diag

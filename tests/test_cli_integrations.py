@@ -39,7 +39,7 @@ def test_rule_prints_its_documentation() -> None:
     r = invoke("rule", "el103")
     assert r.exit_code == 0
     for part in ("# EL103 script-without-exec", "## Why", "## Bad", "## Good", "## Fix",
-                 "*unsafe*", "exec gunicorn"):
+                 "*Unsafe*", "exec gunicorn"):
         assert part in r.output
     assert invoke("rule", "EL103", "--markdown").output == r.output
     assert "## Why" in invoke("rule", "EL001").output
@@ -93,7 +93,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_summary_line_and_quiet(repo: Path) -> None:
     r = invoke("check", ".")
     assert r.exit_code == 1
-    assert r.output.splitlines()[-1] == "Linted 3 Dockerfiles, 2 scripts: 1 error, 1 warning"
+    assert r.output.splitlines()[-1] == ("Linted 3 Dockerfiles, 2 scripts: 1 error, 1 warning "
+                                         "(1 fixable with --fix, 1 with --unsafe-fixes)")
     q = invoke("check", "-q", ".")
     assert "Linted" not in q.output and "EL103" in q.output
     clean = invoke("check", "worker")

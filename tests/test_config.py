@@ -113,7 +113,7 @@ def test_severity_override(repo: Path) -> None:
                  ".entrylint.toml": '[severity]\nEL104 = "error"\n'})
     r = run()
     assert "EL104 [error]" in r.output
-    assert r.output.strip().endswith("1 error")
+    assert r.output.strip().endswith("1 error (1 with --unsafe-fixes)")
 
 
 def test_fail_level(repo: Path) -> None:

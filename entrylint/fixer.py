@@ -1,0 +1,270 @@
+"""Apply the rules' fixes: in memory, round after round, then write every file at once.
+
+One round lints (seeing the edits so far through :func:`entrylint.source.overlay`), picks the
+fixes whose edits do not overlap an edit already picked (the others wait for the next round,
+when the rule re-runs on the new text) and applies them.  Rounds repeat until no fix changes
+anything; a rule that still has changes after :data:`MAX_ROUNDS` is reported as a bug.
+
+Writing is all-or-nothing: every new file is first written to a temporary file beside the
+original (same mode, same owner where possible); only when all of them exist are they moved
+over the originals with ``os.replace``.  A file is only written when it lies inside the
+repository of the Dockerfile that linted it (symlinks are resolved first), and only when its
+bytes on disk are still the ones that were linted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from entrylint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from entrylint.engine import FileError, LintOptions, Result, Rule, lint_paths
+from entrylint.model import display_path
+from entrylint.source import overlay
+
+MAX_ROUNDS = 10
+
+
+@dataclass
+class FixReport:
+    result: Result  # the lint of the fixed contents
+    fixed: int = 0
+    rounds: int = 0
+    #: resolved path -> (bytes as first read, bytes after all fixes)
+    changes: dict[Path, tuple[bytes, bytes]] = field(default_factory=dict)
+    labels: dict[Path, str] = field(default_factory=dict)  # resolved path -> display path
+    non_converging: list[str] = field(default_factory=list)  # rule ids
+    unsafe: bool = False
+
+    @property
+    def remaining(self) -> list[Diagnostic]:
+        return self.result.diagnostics
+
+    @property
+    def need_unsafe(self) -> int:
+        if self.unsafe:
+            return 0
+        return sum(1 for d in self.remaining
+                   if d.fix is not None and d.fix.applicability is Applicability.UNSAFE)
+
+    def summary(self) -> str:
+        return (f"{self.fixed} fixed, {len(self.remaining)} remaining "
+                f"({self.need_unsafe} need --unsafe-fixes)")
+
+    def diff(self) -> str:
+        out: list[str] = []
+        for real in sorted(self.changes):
+            old, new = self.changes[real]
+            label = self.labels.get(real, str(real))
+            for line in difflib.unified_diff(
+                old.decode("utf-8").splitlines(keepends=True),
+                new.decode("utf-8").splitlines(keepends=True),
+                fromfile=f"a/{label}", tofile=f"b/{label}",
+            ):
+                if not line.endswith("\n"):
+                    line += "\n\\ No newline at end of file\n"
+                out.append(line)
+        return "".join(out)
+
+    def write(self) -> list[FileError]:
+        """Write every changed file, or none.  Returns the errors (empty on success)."""
+        return write_files({p: new for p, (_, new) in self.changes.items()},
+                           {p: old for p, (old, _) in self.changes.items()}, self.labels)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _allowed_files(result: Result) -> dict[Path, Path]:
+    """Each file a model read (as the diagnostics name it) -> its resolved path, for the files
+    that really lie inside that model's repository."""
+    out: dict[Path, Path] = {}
+    for model in result.models:
+        root = model.repo_root.resolve()
+        for path in [model.source.path, *(s.file.path for s in model.scripts)]:
+            real = path.resolve()
+            if _inside(real, root):
+                out[path] = real
+    return out
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start and a.content != b.content
+    return a.start < b.end and b.start < a.end
+
+
+def _apply(data: bytes, edits: Iterable[Edit]) -> bytes:
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        data = data[: e.start] + e.content.encode("utf-8") + data[e.end :]
+    return data
+
+
+def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
+                ) -> tuple[list[Fix], dict[Path, bytes], list[str]]:
+    """Pick the fixes of one round; returns (applied fixes, new contents, their rule ids)."""
+    allowed = _allowed_files(result)
+    chosen: dict[Path, list[Edit]] = {}
+    applied: list[Fix] = []
+    rules: list[str] = []
+    candidates: list[tuple[Diagnostic, Fix]] = []
+    for d in result.diagnostics:
+        fix = d.fix
+        if fix is None or not fix.edits:
+            continue
+        if fix.applicability is Applicability.UNSAFE and not unsafe:
+            continue
+        if any(e.path not in allowed for e in fix.edits):
+            continue  # outside the repository, or through a symlink out of it
+        candidates.append((d, fix))
+    candidates.sort(key=lambda c: (str(allowed[c[1].edits[0].path]), c[1].edits[0].start))
+    for d, fix in candidates:
+        # Compare edits by the file they really change: a script reached through two
+        # symlinks (two Dockerfiles) is one file, and its fix must be applied once.
+        edits = [(allowed[e.path], dataclasses.replace(e, path=allowed[e.path]))
+                 for e in fix.edits]
+        if all(any(e == x for x in chosen.get(real, [])) for real, e in edits):
+            applied.append(fix)  # the same fix, found again (a script two Dockerfiles run)
+            continue
+        if any(_overlaps(e, x) for real, e in edits for x in chosen.get(real, [])):
+            continue  # next round
+        for real, e in edits:
+            data = current.get(real)
+            if data is None:
+                data = next(src.data for path, src in result.files.items()
+                            if allowed.get(path) == real)
+                current[real] = data
+            if not 0 <= e.start <= e.end <= len(data):
+                break
+        else:
+            for real, e in edits:
+                if e not in chosen.setdefault(real, []):
+                    chosen[real].append(e)
+            applied.append(fix)
+            rules.append(d.rule)
+    new: dict[Path, bytes] = {}
+    for real, file_edits in chosen.items():
+        data = _apply(current[real], file_edits)
+        if data != current[real]:
+            new[real] = data
+    return (applied if new else []), new, rules
+
+
+def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
+              options: LintOptions | None = None, context: Path | None = None,
+              target: str | None = None, rules: Iterable[Rule] | None = None,
+              progress: Callable[[Path], None] | None = None) -> FixReport:
+    """Lint ``paths`` and fix them in memory until nothing changes.  Nothing is written:
+    call :meth:`FixReport.write` (or show :meth:`FixReport.diff`).  Each round lints with
+    ``options`` (configuration, suppressions), so a suppressed finding is not fixed."""
+    targets = list(paths)
+    opts = options or LintOptions(context=context, target=target,
+                                  rules=tuple(rules) if rules is not None else None)
+    contents: dict[Path, bytes] = {}  # resolved path -> current bytes
+    originals: dict[Path, bytes] = {}
+    labels: dict[Path, str] = {}
+    fixed = 0
+    rounds = 0
+    non_converging: list[str] = []
+    while True:
+        with overlay(contents):
+            result = lint_paths(targets, opts, progress=progress if rounds == 0 else None)
+        for path, src in result.files.items():
+            real = path.resolve()
+            labels.setdefault(real, display_path(path))
+            if real not in contents:
+                originals.setdefault(real, src.data)
+        current = dict(contents)
+        applied, new, rule_ids = _plan_round(result, unsafe, current)
+        if not new:
+            break
+        if rounds == MAX_ROUNDS:
+            non_converging = sorted(set(rule_ids))
+            break
+        for real, data in new.items():
+            originals.setdefault(real, current[real])
+            contents[real] = data
+        fixed += len(applied)
+        rounds += 1
+    changes = {p: (originals[p], data) for p, data in contents.items() if originals[p] != data}
+    return FixReport(result=result, fixed=fixed, rounds=rounds, changes=changes, labels=labels,
+                     non_converging=non_converging, unsafe=unsafe)
+
+
+def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: LintOptions,
+                progress: Callable[[Path], None] | None) -> tuple[FixReport, int | None]:
+    """``check --fix`` / ``--diff``: fix, then print the diff or write the files.  Returns the
+    report and, when the command must end here, its exit status (``--diff``: 1 if there would
+    be changes; 2 after an error)."""
+    import click
+
+    report = fix_paths(paths, unsafe=unsafe, options=options, progress=progress)
+    for rule in report.non_converging:
+        click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
+                   f"{report.rounds} rounds (they do not converge); please report it", err=True)
+    if diff:
+        for e in report.result.errors:
+            click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        click.echo(report.diff(), nl=False)
+        return report, 2 if report.result.errors else 1 if report.changes else 0
+    errors = report.write()
+    for e in errors:
+        click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+    return report, 2 if errors else None
+
+
+def write_files(new: dict[Path, bytes], expected: dict[Path, bytes],
+                labels: dict[Path, str]) -> list[FileError]:
+    """Replace each file atomically, keeping its mode and (where possible) its owner.  If any
+    file cannot be prepared, nothing is written."""
+    staged: list[tuple[str, Path]] = []
+
+    def cleanup() -> None:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    for real, data in sorted(new.items()):
+        label = labels.get(real, str(real))
+        try:
+            with open(real, "rb") as fh:
+                on_disk = fh.read()
+            if on_disk != expected[real]:
+                cleanup()
+                return [FileError(label, "changed on disk while entrylint was fixing it; "
+                                         "nothing was written")]
+            st = os.stat(real)
+            fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.",
+                                       suffix=".entrylint")
+            staged.append((tmp, real))
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, st.st_mode & 0o7777)
+            with contextlib.suppress(OSError):
+                os.chown(tmp, st.st_uid, st.st_gid)
+        except OSError as exc:
+            cleanup()
+            reason = exc.strerror or str(exc)
+            return [FileError(label, f"cannot be written ({reason}); nothing was written")]
+        except BaseException:  # Ctrl-C: leave no temporary files behind
+            cleanup()
+            raise
+    errors: list[FileError] = []
+    for tmp, real in staged:
+        try:
+            os.replace(tmp, real)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            errors.append(FileError(labels.get(real, str(real)),
+                                    f"cannot be replaced ({exc.strerror or exc})"))
+    return errors
