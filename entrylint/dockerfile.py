@@ -41,6 +41,32 @@ class Heredoc:
             data = b"".join(line.lstrip(b"\t") for line in data.splitlines(keepends=True))
         return data
 
+    def body_map(self, source: SourceFile, *, expand: bool) -> tuple[bytes, list[int]]:
+        """The body as the build writes it, and for each of its bytes (plus its end) that
+        byte's offset in the Dockerfile.  ``<<-`` strips leading tabs; with ``expand`` (an
+        unquoted ``COPY <<EOF``) BuildKit removes the backslash of ``\\$``, ``\\\\`` and
+        ``\\```."""
+        raw = source.data[self.body_start : self.body_end]
+        out = bytearray()
+        offsets: list[int] = []
+        line_start = True
+        i = 0
+        while i < len(raw):
+            c = raw[i]
+            if self.strip_tabs and line_start and c == 0x09:
+                i += 1
+                continue
+            line_start = False
+            if expand and c == 0x5C and i + 1 < len(raw) and raw[i + 1] in b"$`\\":
+                i += 1
+                c = raw[i]
+            out.append(c)
+            offsets.append(self.body_start + i)
+            line_start = c == 0x0A
+            i += 1
+        offsets.append(self.body_end)
+        return bytes(out), offsets
+
 
 @dataclass
 class Instruction:

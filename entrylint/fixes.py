@@ -288,13 +288,27 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
 # EL104: an init
 # ------------------------------------------------------------------------------------------
 
-#: How each distribution installs tini (every package puts it on PATH).
-TINI_INSTALL: dict[str, str] = {
-    "alpine": "RUN apk add --no-cache tini",
-    "wolfi": "RUN apk add --no-cache tini",
-    "debian": "RUN apt-get update && apt-get install -y --no-install-recommends tini "
+#: How each distribution installs an init package (every package puts it on PATH).
+_INSTALL_TEMPLATE: dict[str, str] = {
+    "alpine": "RUN apk add --no-cache {pkg}",
+    "wolfi": "RUN apk add --no-cache {pkg}",
+    "debian": "RUN apt-get update && apt-get install -y --no-install-recommends {pkg} "
               "&& rm -rf /var/lib/apt/lists/*",
 }
+#: The distributions that package each init (../shared/reference: "Where an init comes from").
+_PACKAGED: dict[str, frozenset[str]] = {
+    "tini": frozenset({"alpine", "wolfi", "debian"}),
+    "dumb-init": frozenset({"alpine", "debian"}),
+}
+
+
+def install_line(program: str, distro: str) -> str | None:
+    """The RUN line that installs ``program`` (tini or dumb-init) on ``distro``, if any."""
+    if distro not in _PACKAGED.get(program, frozenset()):
+        return None
+    return _INSTALL_TEMPLATE[distro].format(pkg=program)
+
+
 _NO_TINI_WHY: dict[str, str] = {
     "rhel": "RHEL/UBI repositories have no tini package (EPEL has one, or copy the static "
             "release binary)",
@@ -318,9 +332,11 @@ def _stage_chain(stage: Stage) -> list[Stage]:
     return out
 
 
-def installs_tini(stage: Stage) -> bool:
+def installs_tini(stage: Stage, program: str = "tini") -> bool:
+    """Whether the stage (or a stage it builds on) already installs ``program``."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(program)}(?![\w-])")
     return any(
-        ins.keyword in ("RUN", "COPY", "ADD") and re.search(r"\btini\b", ins.args)
+        ins.keyword in ("RUN", "COPY", "ADD") and pattern.search(ins.args)
         for s in _stage_chain(stage) for ins in s.instructions
     )
 
@@ -364,14 +380,14 @@ def _install_anchor(stage: Stage) -> Instruction:
     return anchor
 
 
-def _tini_command(stage: Stage, distro: str) -> str:
-    """``tini`` when the image's PATH finds the package's binary, else its absolute path."""
-    binary = knowledge.INIT_PATHS["tini"][distro]
+def _tini_command(stage: Stage, distro: str, program: str = "tini") -> str:
+    """The init's name when the image's PATH finds the package's binary, else its path."""
+    binary = knowledge.INIT_PATHS[program][distro]
     if "PATH" not in stage.env:
-        return "tini"  # the base image's PATH: /sbin and /usr/bin are on it
+        return program  # the base image's PATH: /sbin and /usr/bin are on it
     path = stage.env["PATH"]
     if path is not None and posixpath.dirname(binary) in path.split(":"):
-        return "tini"
+        return program
     return binary
 
 
@@ -379,34 +395,46 @@ def no_init_fix_reason(model: ImageModel) -> str | None:
     """Why no tini fix can be offered for the final stage's base image (None: it can)."""
     base = model.final.root_image
     distro = base.distro if base is not None else "unknown"
-    if distro in TINI_INSTALL:
+    if install_line(model.init_program, distro) is not None:
         return None
+    if distro in _INSTALL_TEMPLATE:
+        return f"{distro} has no {model.init_program} package"
     return _NO_TINI_WHY.get(distro, _NO_TINI_WHY["unknown"])
 
 
 def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
-    """Install tini in the final stage and run start-up under it."""
+    """Install the init (tini, or dumb-init with ``init = "dumb-init"``) in the final stage and
+    run start-up under it."""
     stage = model.final
     base = stage.root_image
-    if base is None or base.distro not in TINI_INSTALL or stage.shell_kind() == "windows":
+    program = model.init_program
+    if base is None or stage.shell_kind() == "windows":
+        return None
+    install = install_line(program, base.distro)
+    if install is None:
         return None
     source = model.source
     path = source.path
     edits: list[Edit] = []
     installed = ""
-    if not installs_tini(stage):
+    if not installs_tini(stage, program):
         anchor = _install_anchor(stage)
         eol = eol_at(source, anchor.end)
-        lines = [TINI_INSTALL[base.distro]]
+        lines = [install]
         user = _user_before(stage, anchor)
         if not _is_root(user):
             lines = ["USER root", *lines, f"USER {user}"]
         edits.append(Edit(path, anchor.end, anchor.end, "".join(eol + ln for ln in lines)))
-        installed = f"install tini ({base.distro}) and "
-    tini = _tini_command(stage, base.distro)
-    init = [tini, "-g", "--"] if process_group else [tini, "--"]
-    group = (" (`-g` sends SIGTERM to the whole process group: npm and the like do not "
-             "forward it)") if process_group else ""
+        installed = f"install {program} ({base.distro}) and "
+    command = _tini_command(stage, base.distro, program)
+    group = ""
+    if program == "tini" and process_group:
+        init = [command, "-g", "--"]
+        group = (" (`-g` sends SIGTERM to the whole process group: npm and the like do not "
+                 "forward it)")
+    else:
+        # dumb-init signals the whole process group by default
+        init = [command, "--"]
     ep = model.entrypoint
     if ep is not None and ep.instruction is not None:
         ep_argv = ep.instruction.exec_form

@@ -175,25 +175,18 @@ class Script:
     origin: Instruction | None = None
     under_init: bool = False
 
+    #: For a heredoc: the Dockerfile offset of each byte of the script's text (and of its end)
+    offsets: list[int] | None = None
+
     def file_offset(self, offset: int) -> int:
         """Where byte ``offset`` of the script's own text is in :attr:`file`.
 
-        A ``<<-`` heredoc body has its leading tabs stripped before it is parsed, so offsets
-        in the parsed text are shifted by the tabs removed up to (and on) that line.
-        """
-        if self.heredoc is None or not self.heredoc.strip_tabs:
+        A heredoc's text is not a plain slice of the Dockerfile (``<<-`` strips leading tabs,
+        an unquoted ``COPY <<EOF`` loses the backslash of ``\\$``), so heredoc scripts map
+        each byte through :attr:`offsets`."""
+        if self.offsets is None:
             return self.shell.base + offset
-        raw = self.file.data[self.heredoc.body_start : self.heredoc.body_end]
-        stripped_pos = 0
-        removed = 0
-        for line in raw.splitlines(keepends=True):
-            tabs = len(line) - len(line.lstrip(b"\t"))
-            kept = len(line) - tabs
-            if offset < stripped_pos + kept or not line.endswith(b"\n"):
-                return self.shell.base + offset + removed + tabs
-            stripped_pos += kept
-            removed += tabs
-        return self.shell.base + offset + removed
+        return self.offsets[max(0, min(offset, len(self.offsets) - 1))]
 
     def position(self, offset: int) -> tuple[int, int]:
         return self.file.position(self.file_offset(offset))
@@ -786,7 +779,9 @@ class _Builder:
         if target == BUILT:
             return Launch("program", argv, where)
         if isinstance(target, Heredoc):
-            data = target.body(self.source)
+            data, offsets = target.body_map(
+                self.source, expand=not target.quoted and op.instruction.keyword in ("COPY",
+                                                                                     "ADD"))
             file = self.source
             base = target.body_start
             display = f"{display_path(self.path)}:{target.start_line} (heredoc {cpath})"
@@ -795,7 +790,7 @@ class _Builder:
             if isinstance(got, SourceError):
                 self.unresolved.append(Unresolved(where or op.instruction, cpath, got.reason))
                 return Launch("missing", argv, where)
-            file, data, base = got, got.data, 0
+            file, data, base, offsets = got, got.data, 0, None
             display = display_path(target)
         probe = ShellScript(data=data, base=base)
         interp = interpreter or shebang_interpreter(probe.shebang)
@@ -807,7 +802,7 @@ class _Builder:
         script = Script(container_path=cpath, file=file, shell=probe, display=display,
                         interpreter=interp, args=argv[1:],
                         heredoc=target if isinstance(target, Heredoc) else None,
-                        origin=op.instruction, under_init=under_init)
+                        origin=op.instruction, under_init=under_init, offsets=offsets)
         if all(s.container_path != cpath for s in self.scripts):
             self.scripts.append(script)
         launch = Launch("script", argv, where, script=script, from_context=True,
