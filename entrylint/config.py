@@ -20,7 +20,7 @@ from entrylint.diagnostics import SEVERITY_RANK, Severity
 InitProgram = Literal["tini", "dumb-init"]
 CONFIG_NAMES = (".entrylint.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "extend-ignore", "severity", "fail-level", "per-file-ignores",
-        "init", "assume-init")
+        "init", "assume-init", "exclude")
 LEVELS: tuple[Severity, ...] = ("error", "warning", "info")
 
 
@@ -68,6 +68,8 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     init: InitProgram = "tini"
     assume_init: tuple[str, ...] = ()
+    #: Globs of paths a directory search skips (a file named on the command line is linted).
+    exclude: tuple[str, ...] = ()
     #: The directory globs are relative to (the config file's directory).
     root: Path | None = None
     #: The file this came from, or None for the defaults.
@@ -110,6 +112,13 @@ class Config:
             return False
         rel = self._relative(dockerfile)
         return rel is not None and _spec(self.assume_init).match_file(rel)
+
+    def excludes(self, path: Path) -> bool:
+        """``exclude`` keeps ``path`` out of a directory search."""
+        if not self.exclude:
+            return False
+        rel = self._relative(path)
+        return rel is not None and _spec(self.exclude).match_file(rel)
 
     def with_overrides(self, *, select: Iterable[str] | None = None,
                        ignore: Iterable[str] = (), fail_level: Severity | None = None
@@ -237,6 +246,8 @@ def parse_table(table: Mapping[str, Any], path: Path) -> Config:
         kw["init"] = table["init"]
     if "assume-init" in table:
         kw["assume_init"] = tuple(_str_list(table["assume-init"], where("assume-init")))
+    if "exclude" in table:
+        kw["exclude"] = tuple(_str_list(table["exclude"], where("exclude")))
     return Config(**kw)
 
 

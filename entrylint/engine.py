@@ -271,6 +271,7 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     from entrylint import suppress
 
     opts = dataclasses.replace(options or LintOptions(), **overrides)
+    paths = list(paths)
     if opts.rules is not None and not isinstance(opts.rules, tuple):
         opts = dataclasses.replace(opts, rules=tuple(opts.rules))
     context, target, rules, config = opts.context, opts.target, opts.rules, opts.config
@@ -288,11 +289,16 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     file_config: dict[Path, Config] = {}
     ran: dict[Path, set[str]] = {}
     spans: dict[Path, dict[int, int]] = {}
+    named = {_key(p) for p in paths if not p.is_dir()} if not changed else set()
     for path in targets:
         key = _key(path)
         if key in seen:
             continue
         seen.add(key)
+        if key not in named and config_for(path).excludes(path):
+            if note is not None:
+                note(f"{display_path(path)}: excluded by the configuration")
+            continue
         if progress is not None:
             progress(path)
         model = loader.load(path)

@@ -208,3 +208,12 @@ def test_load_config_api(tmp_path: Path) -> None:
     assert cfg.severity_of("EL104", "warning") == "info"
     with pytest.raises(ConfigError):
         load_config(tmp_path / "missing.toml")
+
+
+def test_exclude_skips_searched_files_not_named_ones(repo: Path) -> None:
+    write(repo, {"Dockerfile": SHELL_FORM, "fixtures/bad/Dockerfile": SHELL_FORM,
+                 ".entrylint.toml": 'exclude = ["fixtures/"]\n'})
+    r = run()
+    assert {d.split(":")[0] for d in r.output.splitlines() if ": EL" in d} == {"Dockerfile"}
+    r = run("fixtures/bad/Dockerfile")
+    assert "fixtures/bad/Dockerfile:" in r.output and r.exit_code == 1
