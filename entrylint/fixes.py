@@ -16,7 +16,7 @@ import re
 from entrylint import knowledge
 from entrylint.diagnostics import Applicability, Edit, Fix
 from entrylint.dockerfile import Instruction
-from entrylint.model import ImageModel, Script, Stage
+from entrylint.model import ImageModel, Script, Stage, flatten_and
 from entrylint.shell import Node, ShellScript, Terminal, is_all_args, literal, node_text
 from entrylint.source import SourceFile
 
@@ -151,10 +151,17 @@ def shell_exec_text(text: str) -> tuple[str | None, str]:
         return None, "its last command runs in the background"
     node = _unwrap_redirect(last)
     if node.type == "list":
-        ops = {ch.type for ch in node.children if not ch.is_named}
-        if ops != {"&&"}:
+        parts = flatten_and(node)
+        if parts is None:
             return None, "its last command follows `||`"
-        node = _unwrap_redirect(node.named_children[-1])
+        for earlier in parts[:-1]:
+            inner = _unwrap_redirect(earlier)
+            c = sh._command(inner, "plain", redirected=False) if inner.type == "command" \
+                else None
+            if c is None or c.name not in knowledge.SHORT_LIVED:
+                return None, (f"`{node_text(sh.data, earlier)}` runs before it as a child of "
+                              f"the shell")
+        node = _unwrap_redirect(parts[-1])
     if node.type != "command":
         return None, f"its last part is a {node.type.replace('_', ' ')}"
     cmd = sh._command(node, "plain", redirected=False)
@@ -465,3 +472,31 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
         why = (f"entrylint does not know the ENTRYPOINT of {base.ref}; a new ENTRYPOINT "
                f"replaces it")
     return Fix(f"{message} (unsafe: {why})", tuple(edits), UNSAFE)
+
+
+# ------------------------------------------------------------------------------------------
+# EL105 / EL106: exec form that starts a shell, or the `exec` builtin
+# ------------------------------------------------------------------------------------------
+
+
+def shell_c_exec_fix(model: ImageModel, ins: Instruction, text: str) -> Fix | None:
+    """``["sh", "-c", "app --port $PORT"]`` -> ``["sh", "-c", "exec app --port $PORT"]``, when
+    ``text`` is an element of the instruction's exec form and its last command can be exec'd."""
+    form = ins.exec_form
+    if form is None or form.count(text) != 1:
+        return None
+    new_text, _why = shell_exec_text(text)
+    if new_text is None:
+        return None
+    argv = [new_text if a == text else a for a in form]
+    return Fix("put `exec` in front of the command, so that it replaces the shell as PID 1",
+               (replace_args(model, ins, argv),), SAFE)
+
+
+def drop_exec_fix(model: ImageModel, ins: Instruction) -> Fix | None:
+    """``["exec", "app", …]`` -> ``["app", …]``: exec form already makes ``app`` PID 1."""
+    form = ins.exec_form
+    if not form or form[0] != "exec" or len(form) < 2:
+        return None
+    return Fix("remove `\"exec\"`: exec form already runs the program as PID 1",
+               (replace_args(model, ins, form[1:]),), SAFE)

@@ -244,7 +244,7 @@ class ShellExec:
     last: list[str | None] | None  # argv of the final command, when it is one simple command
 
 
-def _flatten_and(node: Node) -> list[Node] | None:
+def flatten_and(node: Node) -> list[Node] | None:
     """``a && b && c`` -> [a, b, c]; None when the list also has ``||``."""
     if node.type != "list":
         return [node]
@@ -253,7 +253,7 @@ def _flatten_and(node: Node) -> list[Node] | None:
         return None
     out: list[Node] = []
     for ch in node.named_children:
-        part = _flatten_and(ch)
+        part = flatten_and(ch)
         if part is None:
             return None
         out += part
@@ -280,7 +280,7 @@ def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
         return ShellExec("unknown", "empty command", None)
     last = stmts[-1]
     node, redirected = _unwrap_redirect(last)
-    parts = _flatten_and(node) if len(stmts) == 1 else None
+    parts = flatten_and(node) if len(stmts) == 1 else None
     after_and = False
     long_before: str | None = None
     if parts is not None and len(parts) > 1:

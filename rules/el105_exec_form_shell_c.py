@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes import shell_c_exec_fix
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_instruction, shell_text_verdict
 
@@ -29,7 +30,12 @@ GOOD = """
 FROM python:3.12-slim
 CMD ["sh", "-c", "exec uvicorn main:app --host 0.0.0.0 --port ${PORT:-8000}"]
 """
-FIX = "No automatic fix yet: put `exec ` before the command that should become PID 1."
+FIX = """
+*Safe*: puts `exec ` in front of the last command of the `-c` string, when it is the last thing
+the shell does and a program (`cd /app && exec uvicorn …` keeps the `cd`). No fix when other
+commands follow it, when it runs in the background or a pipeline, or when a long-running command
+runs before it.
+"""
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
@@ -49,4 +55,5 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             continue
         severity, message = verdict
         yield at_instruction(ID, severity, model, launch.where,
-                             f"`{launch.argv[0]} -c` in exec form {message}")
+                             f"`{launch.argv[0]} -c` in exec form {message}",
+                             shell_c_exec_fix(model, launch.where, text))

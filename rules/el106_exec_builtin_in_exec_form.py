@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes import drop_exec_fix
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_instruction
 
@@ -27,7 +28,10 @@ GOOD = """
 FROM python:3.12-slim
 CMD ["gunicorn", "--bind", ":8000", "app:app"]
 """
-FIX = "No automatic fix yet: remove the `\"exec\", ` element."
+FIX = """
+*Safe*: removes the `"exec"` element; the rest of the array is kept as it is. (The container
+could not start before, so nothing that worked changes.)
+"""
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
@@ -42,4 +46,5 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"`{ins.keyword} [\"exec\", …]` cannot start: `exec` is a shell builtin and "
                 f"there is no `exec` program. Remove it; exec form already makes "
                 f"`{form[1] if len(form) > 1 else 'the program'}` PID 1",
+                drop_exec_fix(model, ins),
             )
