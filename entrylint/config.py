@@ -90,7 +90,7 @@ class Config:
     def _relative(self, path: Path) -> str | None:
         base = (self.root or Path.cwd()).resolve()
         try:
-            return path.resolve().relative_to(base).as_posix()
+            return safe_resolve(path).relative_to(base).as_posix()
         except ValueError:
             return None
 
@@ -262,10 +262,18 @@ def load_config(path: Path) -> Config:
     return parse_table(table, path)
 
 
+def safe_resolve(path: Path) -> Path:
+    """``path.resolve()``, or its absolute path where that fails (a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
 def find_config_file(start: Path, repo_root: Path) -> Path | None:
     """The configuration file nearest to ``start`` (a file or directory), walking up to
     ``repo_root``; in one directory ``.entrylint.toml`` wins over ``pyproject.toml``."""
-    here = start.resolve()
+    here = safe_resolve(start)
     if not here.is_dir():
         here = here.parent
     root = repo_root.resolve()
@@ -335,6 +343,6 @@ class ConfigLoader:
 
 def _shown(path: Path) -> Path:
     try:
-        return path.resolve().relative_to(Path.cwd().resolve())
+        return safe_resolve(path).relative_to(Path.cwd().resolve())
     except ValueError:
         return path
