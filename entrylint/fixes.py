@@ -16,8 +16,18 @@ import re
 from entrylint import knowledge
 from entrylint.diagnostics import Applicability, Edit, Fix
 from entrylint.dockerfile import Instruction
-from entrylint.model import ImageModel, Script, Stage, flatten_and
-from entrylint.shell import Node, ShellScript, Terminal, is_all_args, literal, node_text
+from entrylint.model import ImageModel, Script, Stage
+from entrylint.shell import (
+    Node,
+    ShellScript,
+    Terminal,
+    flatten_and,
+    is_all_args,
+    literal,
+    long_running_part,
+    node_text,
+    unwrap_redirect,
+)
 from entrylint.source import SourceFile
 
 SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
@@ -85,14 +95,6 @@ def repair_json_array(text: str) -> list[str] | None:
     return None
 
 
-def _unwrap_redirect(node: Node) -> Node:
-    if node.type == "redirected_statement":
-        body = node.child_by_field_name("body")
-        if body is not None:
-            return body
-    return node
-
-
 def _has_redirect(node: Node) -> bool:
     return node.type == "redirected_statement" or any(
         ch.type in ("file_redirect", "heredoc_redirect", "herestring_redirect")
@@ -149,19 +151,15 @@ def shell_exec_text(text: str) -> tuple[str | None, str]:
     last = stmts[-1]
     if sh.is_background(last):
         return None, "its last command runs in the background"
-    node = _unwrap_redirect(last)
+    node = unwrap_redirect(last)[0]
     if node.type == "list":
         parts = flatten_and(node)
         if parts is None:
             return None, "its last command follows `||`"
-        for earlier in parts[:-1]:
-            inner = _unwrap_redirect(earlier)
-            c = sh._command(inner, "plain", redirected=False) if inner.type == "command" \
-                else None
-            if c is None or c.name not in knowledge.SHORT_LIVED:
-                return None, (f"`{node_text(sh.data, earlier)}` runs before it as a child of "
-                              f"the shell")
-        node = _unwrap_redirect(parts[-1])
+        before = long_running_part(sh, parts[:-1])
+        if before is not None:
+            return None, f"`{before}` runs before it as a child of the shell"
+        node = unwrap_redirect(parts[-1])[0]
     if node.type != "command":
         return None, f"its last part is a {node.type.replace('_', ' ')}"
     cmd = sh._command(node, "plain", redirected=False)

@@ -36,9 +36,11 @@ from entrylint.shell import (
     Node,
     ShellScript,
     Terminal,
+    flatten_and,
     literal,
-    node_text,
+    long_running_part,
     shebang_interpreter,
+    unwrap_redirect,
 )
 from entrylint.source import SourceError, SourceFile, read_source
 
@@ -244,30 +246,6 @@ class ShellExec:
     last: list[str | None] | None  # argv of the final command, when it is one simple command
 
 
-def flatten_and(node: Node) -> list[Node] | None:
-    """``a && b && c`` -> [a, b, c]; None when the list also has ``||``."""
-    if node.type != "list":
-        return [node]
-    ops = {ch.type for ch in node.children if not ch.is_named}
-    if ops != {"&&"}:
-        return None
-    out: list[Node] = []
-    for ch in node.named_children:
-        part = flatten_and(ch)
-        if part is None:
-            return None
-        out += part
-    return out
-
-
-def _unwrap_redirect(node: Node) -> tuple[Node, bool]:
-    if node.type == "redirected_statement":
-        body = node.child_by_field_name("body")
-        if body is not None:
-            return body, True
-    return node, False
-
-
 def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
     """Does ``SHELL -c TEXT`` replace itself with TEXT's last program?  (Measured behaviour:
     dash never does; bash and BusyBox ash do for a lone simple command and after ``cd x &&``;
@@ -279,20 +257,14 @@ def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
     if not stmts:
         return ShellExec("unknown", "empty command", None)
     last = stmts[-1]
-    node, redirected = _unwrap_redirect(last)
+    node, redirected = unwrap_redirect(last)
     parts = flatten_and(node) if len(stmts) == 1 else None
     after_and = False
     long_before: str | None = None
     if parts is not None and len(parts) > 1:
         after_and = True
-        for earlier in parts[:-1]:
-            inner, _ = _unwrap_redirect(earlier)
-            c = text._command(inner, "plain", redirected=False) \
-                if inner.type == "command" else None
-            if c is None or c.name not in knowledge.SHORT_LIVED:
-                long_before = node_text(data, earlier)
-                break
-        node, redirected = _unwrap_redirect(parts[-1])
+        long_before = long_running_part(text, parts[:-1])
+        node, redirected = unwrap_redirect(parts[-1])
     if node.type != "command":
         return ShellExec("stays", f"the last part is a {node.type.replace('_', ' ')}", None)
     cmd = text._command(node, "plain", redirected=redirected)

@@ -449,6 +449,42 @@ class ShellScript:
         return [Terminal("unknown", None, node, via_functions=via, reason=t)]
 
 
+def unwrap_redirect(node: Node) -> tuple[Node, bool]:
+    """``app 2>&1`` -> (``app``, True); any other node -> (node, False)."""
+    if node.type == "redirected_statement":
+        body = node.child_by_field_name("body")
+        if body is not None:
+            return body, True
+    return node, False
+
+
+def flatten_and(node: Node) -> list[Node] | None:
+    """``a && b && c`` -> [a, b, c]; None when the list also has ``||``."""
+    if node.type != "list":
+        return [node]
+    ops = {ch.type for ch in node.children if not ch.is_named}
+    if ops != {"&&"}:
+        return None
+    out: list[Node] = []
+    for ch in node.named_children:
+        part = flatten_and(ch)
+        if part is None:
+            return None
+        out += part
+    return out
+
+
+def long_running_part(script: ShellScript, parts: list[Node]) -> str | None:
+    """The first of ``parts`` (the commands before the last ``&&``) that is not a short-lived
+    command such as ``cd`` or ``mkdir``: it runs as a child of the shell until it exits."""
+    for part in parts:
+        inner, _ = unwrap_redirect(part)
+        c = script._command(inner, "plain", redirected=False) if inner.type == "command" else None
+        if c is None or c.name not in knowledge.SHORT_LIVED:
+            return node_text(script.data, part)
+    return None
+
+
 def parse_script(data: bytes, base: int = 0) -> ShellScript:
     return ShellScript(data=data, base=base)
 
