@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -353,6 +353,25 @@ class Pid1Process:
             return self._launcher.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+
+    def wait_exited(self, host_pids: Iterable[int], timeout: float) -> bool:
+        """Wait until each of ``host_pids`` has exited; True if all did within ``timeout``.
+
+        For processes of this namespace, such as the orphans of :meth:`inject_orphans` or
+        ones an app made itself: exited means a zombie (not reaped yet) or gone (reaped).  A
+        pid that is not, or no longer, in the namespace counts as exited.  Whether PID 1 then
+        reaps them is for :meth:`zombies` to show.
+        """
+        pending = set(host_pids)
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = {pid for pid in pending
+                       if (proc := self.process(pid)) is not None and not proc.is_zombie}
+            if not pending:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL)
 
     def wait_empty(self, timeout: float) -> bool:
         """Wait until PID 1 exited and no process of the namespace is left; True if so."""

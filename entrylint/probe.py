@@ -517,23 +517,61 @@ def run_probe(
 
 
 def _from_dockerfile(path: Path, target: str | None) -> tuple[list[str], Path, str | None]:
-    """HOOK (issue 5 x Dockerfile model): the start command as Docker would run it.
+    """The start command as Docker would run it: (argv, build-context dir, STOPSIGNAL or None).
 
-    ``entrylint.model.start_argv`` is written in the main tree by another engineer; it returns
-    (argv as Docker starts it, build-context dir to use as cwd, STOPSIGNAL or None).
+    From :func:`entrylint.model.start_argv`; the context is made absolute for the report.
+    Raises ProbeFailed when the Dockerfile does not say what to run.
     """
-    try:
-        from entrylint.model import start_argv  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise ProbeFailed(
-            "--dockerfile needs entrylint.model.start_argv, which this installation does not "
-            f"have ({exc}); pass the command after -- instead"
-        ) from None
+    from entrylint.model import start_argv
+    from entrylint.source import SourceError
+
+    def failed(reason: str) -> ProbeFailed:
+        return ProbeFailed(f"{path}: cannot tell the start command: {reason}")
+
     try:
         argv, context, stopsignal = start_argv(path, target)
-    except Exception as exc:  # its errors are for the user, never a traceback
-        raise ProbeFailed(f"{path}: cannot tell the start command: {exc}") from None
-    return list(argv), context, stopsignal
+    except SourceError as exc:
+        raise failed(exc.reason if exc.path == str(path) else str(exc)) from None
+    except RecursionError:  # before RuntimeError, its base class
+        raise failed("is nested too deeply to analyse") from None
+    except (OSError, RuntimeError) as exc:  # e.g. a symlink loop on the way (as engine.load)
+        raise failed(f"cannot be read: {exc}") from None
+    return list(argv), context.absolute(), stopsignal
+
+
+def missing_on_host(argv: t.Sequence[str]) -> list[str]:
+    """Absolute paths that ``argv`` names and that do not exist on this host.
+
+    ``argv`` is a start command taken from a Dockerfile: its paths are paths in the image.
+    Checked are the words that start with ``/`` and, in a word holding a shell command (one
+    with blanks, as in ``sh -c 'python3 /app/app.py'``), the words of that command as a
+    POSIX shell splits them, except redirection targets (``> /var/log/x`` may be created).
+    Best effort: paths in variables (``$APP_HOME/app.py``) or options (``--x=/p``) are not
+    seen.
+    """
+    import os
+    import shlex
+
+    found: list[str] = []
+
+    def check(word: str) -> None:
+        if word.startswith("/") and not os.path.lexists(word) and word not in found:
+            found.append(word)
+
+    for word in argv:
+        check(word)
+        if not any(c.isspace() for c in word):
+            continue
+        lexer = shlex.shlex(word, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError:  # unbalanced quotes: the shell would fail too; nothing to check
+            continue
+        for i, tok in enumerate(tokens):
+            if i == 0 or not tokens[i - 1].endswith(">"):
+                check(tok)
+    return found
 
 
 @click.command(
@@ -567,7 +605,9 @@ def _from_dockerfile(path: Path, target: str | None) -> tuple[list[str], Path, s
               show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Hide the command's own output.")
 @click.option("--dockerfile", type=click.Path(dir_okay=False),
-              help="Probe the start command of this Dockerfile (runs on THIS host).")
+              help="Probe the start command of this Dockerfile (final stage or --target), on "
+                   "THIS host (not in the image), from the build-context directory, stopped with "
+                   "its STOPSIGNAL.  Paths that exist only in the image are an error.")
 @click.option("--target", help="Build stage for --dockerfile.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="-- COMMAND [ARG...]")
 def probe_command(
@@ -600,6 +640,15 @@ def probe_command(
             if argv:
                 fail("give either --dockerfile or a COMMAND, not both")
             argv, cwd, stopsignal = _from_dockerfile(Path(dockerfile), target)
+            missing = missing_on_host(argv)
+            if missing:
+                fail(
+                    f"{dockerfile}: the start command names {', '.join(missing)}, which "
+                    f"{'do' if len(missing) > 1 else 'does'} not exist on this host (a path in "
+                    "the image); probe runs the start command on this host, not in the image, "
+                    "and will not run something else.  To probe a host command: "
+                    "entrylint probe -- COMMAND [ARG...]"
+                )
             click.echo(
                 "entrylint probe: WARNING: running the image's start command on THIS HOST, "
                 f"not in the image (cwd {cwd}): programs, files and users are the host's",

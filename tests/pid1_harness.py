@@ -1,42 +1,46 @@
-"""Run a command as PID 1 of a fresh PID namespace, the way a container runtime does.
+"""Run a fixture's start-up as PID 1 before and after ``--fix``: the test-only parts.
 
-A private stand-in for ``entrylint.pidns`` (being written on another branch); the API is kept
-small so the tests can switch to it:
+The PID namespace itself is :mod:`entrylint.pidns` (the runner behind ``entrylint probe``):
+it starts PID 1, signals it, waits for it, and finds the namespace's zombies.  This module only
+adds what the fixer tests need on top of it:
 
-    with run_pid1(argv, env=..., cwd=..., record=path) as p:
-        p.wait_ready()        # the stand-in app has started (and made its orphans)
-        p.zombies()           # zombie processes in the namespace
-        p.pid1_name()         # comm of PID 1: "tini", "sh", "app", ...
-        p.terminate(2.0)      # SIGTERM to PID 1 (as `docker stop`); seconds to exit, or None
-        p.got_term()          # did the app record a SIGTERM?
+* :func:`container_command` maps an image model's start-up onto a temporary directory: the
+  scripts the model follows (files or heredocs) are written under ``root/<container path>``,
+  the stand-in app is installed as ``root/usr/local/bin/<name>`` and ``root/usr/bin/<name>``,
+  the container's PATH is mapped into ``root`` (the host's PATH after it, for ``/bin/sh`` and
+  Debian's ``tini``), and argv words that name a file under ``root`` are rewritten to it;
+* :data:`STANDIN`, a stand-in server that makes orphans of its own (grandchildren that exit
+  after 0.1 s: zombies unless PID 1 reaps them), says READY and records a SIGTERM;
+* :class:`StandinRun`, a :class:`~entrylint.pidns.Pid1Process` plus that record, with the
+  ``docker stop`` sequence::
 
-``unshare --pid --fork --mount-proc`` needs root (or user namespaces).  PID 1 of the new
-namespace is unshare's child; signals are sent to it from outside, so the kernel applies the
-PID-1 rule (a signal without a handler is dropped), exactly as with ``docker stop``.
+    with run_pid1(argv, env=..., cwd=..., record=path, output=log) as run:
+        run.wait_ready()      # the stand-in said READY and its orphans have exited
+        run.zombies()         # zombies left once PID 1 had a moment to reap them
+        run.docker_stop(2.0)  # SIGTERM, grace, SIGKILL: seconds PID 1 took, or None
+        run.got_term()        # did the stand-in record a SIGTERM?
 
-:func:`container_command` maps an image model's start-up onto a temporary directory: the
-scripts the model follows (files or heredocs) are written under ``root/<container path>``, the
-stand-in app is installed as ``root/usr/local/bin/<name>`` and ``root/usr/bin/<name>``, the
-container's PATH is mapped into ``root`` (the host's PATH after it, for ``/bin/sh`` and
-Debian's ``tini``), and argv words that name a file under ``root`` are rewritten to it.
+:func:`pid_namespaces_available` gives the reason to skip when this host cannot make PID
+namespaces (it is :mod:`entrylint.pidns`'s own diagnosis).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
+from entrylint import pidns
 from entrylint.model import DEFAULT_PATH, ImageModel
 
 STANDIN = """#!{python} -u
-# Stand-in for a server: records SIGTERM, makes orphans that exit (zombies unless reaped).
+# Stand-in for a server: makes orphans that exit (zombies unless reaped), records SIGTERM.
 import os, signal, sys, time
 record = os.environ["PID1_RECORD"]
 name = os.path.basename(sys.argv[0])
@@ -53,58 +57,42 @@ signal.signal(signal.SIGTERM, on_term)
 if "--once" in sys.argv:
     log(f"RAN {{name}} {{' '.join(sys.argv[1:])}}")
     sys.exit(0)
+orphans = []
 for _ in range(int(os.environ.get("PID1_ORPHANS", "3"))):
+    r, w = os.pipe()
     child = os.fork()
     if child == 0:
-        if os.fork() == 0:
+        grandchild = os.fork()
+        if grandchild == 0:
             time.sleep(0.1)
             os._exit(0)
+        os.write(w, str(grandchild).encode())
         os._exit(0)
+    os.close(w)
+    orphans.append(os.read(r, 32).decode())
+    os.close(r)
     os.waitpid(child, 0)
-log(f"READY {{name}} pid={{os.getpid()}} args={{' '.join(sys.argv[1:])}}")
+log(f"READY {{name}} pid={{os.getpid()}} orphans={{','.join(orphans)}} args={{' '.join(sys.argv[1:])}}")
 while True:
     signal.pause()
 """
 
 
 def pid_namespaces_available() -> str | None:
-    """None when PID namespaces work here, else the reason to skip."""
-    if os.geteuid() != 0:
-        return "needs root for PID namespaces; CI runs as root"
-    if shutil.which("unshare") is None:
-        return "needs util-linux unshare"
+    """None when PID namespaces work here, else the reason to skip (from entrylint.pidns)."""
     try:
-        subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"], check=True,
-                       capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"PID namespaces are not available here ({exc})"
+        pidns.namespace_mode()
+    except pidns.ProbeUnavailable as exc:
+        return f"needs PID namespaces (root or user namespaces; CI runs as root): {exc}"
     return None
 
 
-class Pid1:
-    def __init__(self, proc: subprocess.Popen[bytes], record: Path) -> None:
-        self.proc = proc
+class StandinRun:
+    """A start-up running as PID 1 (``p1``) whose stand-in app logs to ``record``."""
+
+    def __init__(self, p1: pidns.Pid1Process, record: Path) -> None:
+        self.p1 = p1
         self.record = record
-        self.pid = self._find_init()
-
-    def _find_init(self) -> int | None:
-        """Host PID of the namespace's PID 1 (None: it already exited)."""
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                kids = children.read_text().split()
-                if kids:
-                    return int(kids[0])
-            if self.proc.poll() is not None:
-                return None
-            time.sleep(0.01)
-        raise RuntimeError("PID 1 of the namespace did not appear")
-
-    def output(self) -> str:
-        out = self.proc.stdout.read() if self.proc.stdout and self.proc.poll() is not None \
-            else b""
-        return out.decode(errors="replace")
 
     def lines(self) -> list[str]:
         try:
@@ -112,93 +100,74 @@ class Pid1:
         except FileNotFoundError:
             return []
 
+    def _ready(self) -> str | None:
+        return next((line for line in self.lines() if line.startswith("READY")), None)
+
     def wait_ready(self, timeout: float = 5.0) -> bool:
-        """Wait for the app's READY line, then for its orphans to have exited."""
+        """Wait for the app's READY line, then for its orphans to have exited.
+
+        False when the app never said READY (PID 1 exited first, or ``timeout`` passed).
+        """
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(line.startswith("READY") for line in self.lines()):
-                time.sleep(0.5)  # the orphans exit 0.1 s after they are made
-                return True
-            if self.proc.poll() is not None:
-                return any(line.startswith("READY") for line in self.lines())
+        while (ready := self._ready()) is None:
+            if not self.p1.is_running():
+                ready = self._ready()
+                if ready is None:
+                    return False
+                break
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.02)
-        return False
+        words = dict(w.split("=", 1) for w in ready.split() if "=" in w)
+        ns_pids = {int(x) for x in words.get("orphans", "").split(",") if x}
+        by_ns = {p.ns_pid: p.host_pid for p in self.p1.processes()}
+        # an orphan missing here is already reaped
+        host_pids = [by_ns[n] for n in ns_pids if n in by_ns]
+        if not self.p1.wait_exited(host_pids, max(1.0, deadline - time.monotonic())):
+            raise AssertionError(f"the stand-in's orphans did not exit: {self.p1.processes()}")
+        return True
 
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+    def zombies(self, settle: float = 0.5) -> int:
+        """Zombies in the namespace once PID 1 had up to ``settle`` seconds to reap them."""
+        deadline = time.monotonic() + settle
+        while True:
+            count = len(self.p1.zombies())
+            if count == 0 or time.monotonic() >= deadline:
+                return count
+            time.sleep(0.01)
 
-    def pid1_name(self) -> str:
-        if self.pid is None:
-            return ""
-        try:
-            return Path(f"/proc/{self.pid}/comm").read_text().strip()
-        except OSError:
-            return ""
-
-    def _namespace(self) -> str:
-        return os.readlink(f"/proc/{self.pid}/ns/pid")
-
-    def zombies(self) -> int:
-        """Zombie processes in the namespace."""
-        if self.pid is None:
-            return 0
-        ns = self._namespace()
-        count = 0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                if os.readlink(entry / "ns" / "pid") != ns:
-                    continue
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields and fields[0] == "Z":
-                count += 1
-        return count
-
-    def terminate(self, timeout: float = 2.0, sig: int = signal.SIGTERM) -> float | None:
-        """Send ``sig`` to PID 1 (as ``docker stop``); seconds until the namespace is gone, or
-        None if it is still running after ``timeout``."""
-        start = time.monotonic()
-        if self.pid is None or self.proc.poll() is not None:
+    def docker_stop(self, grace: float = 2.0, sig: int = signal.SIGTERM) -> float | None:
+        """``docker stop -t GRACE``: ``sig`` to PID 1, then SIGKILL if it is still running
+        after ``grace`` seconds.  Seconds PID 1 took to exit (0.0: it had already exited), or
+        None when it had to be killed."""
+        if not self.p1.is_running():
             return 0.0
-        os.kill(self.pid, sig)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        start = time.monotonic()
+        self.p1.send_signal(sig)
+        if self.p1.wait(grace) is None:
+            self.p1.kill()
             return None
         return time.monotonic() - start
 
     def got_term(self) -> bool:
         return any(line.startswith("TERM") for line in self.lines())
 
-    def kill(self) -> None:
-        if self.proc.poll() is None and self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
 
 @contextlib.contextmanager
-def run_pid1(argv: list[str], *, env: dict[str, str], cwd: Path, record: Path
-             ) -> Iterator[Pid1]:
-    """Start ``argv`` as PID 1 of a new PID namespace; killed on exit from the block."""
-    proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--", *argv],
-                            env={**env, "PID1_RECORD": str(record)}, cwd=cwd,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    p = Pid1(proc, record)
-    try:
-        yield p
-    finally:
-        p.kill()
-        if proc.stdout is not None:
-            proc.stdout.close()
+def run_pid1(argv: list[str], *, env: Mapping[str, str], cwd: Path, record: Path,
+             output: IO[bytes] | None = None) -> Iterator[StandinRun]:
+    """Start ``argv`` as PID 1 of a new PID namespace (:func:`entrylint.pidns.start_pid1`),
+    its stdout and stderr to ``output`` (default: discarded); the stand-in records to
+    ``record``.  The namespace is killed on leaving the block.
+
+    Raises :class:`entrylint.pidns.CommandExited` when the start-up exits at once.
+    """
+    p1 = pidns.start_pid1(
+        argv, cwd=cwd, env={**env, "PID1_RECORD": str(record)},
+        stdout=output if output is not None else subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    with p1:
+        yield StandinRun(p1, record)
 
 
 def install_standin(directory: Path, name: str = "app") -> Path:

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from entrylint.cli import main
 from entrylint.engine import lint_paths
 from entrylint.model import load
+from entrylint.pidns import CommandExited
 from tests.pid1_harness import container_command, pid_namespaces_available, run_pid1
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -171,19 +172,28 @@ NOT_RUN = {
 }
 
 
-def observe(repo: Path, scratch: Path, standins: tuple[str, ...]) -> Seen:
+def observe(repo: Path, scratch: Path, standins: tuple[str, ...]) -> tuple[Seen, str]:
+    """What the start-up does as PID 1, and its output (for assertion messages)."""
     model = load(repo / "Dockerfile")
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)
     argv, env, cwd = container_command(model, root, standins)
     record = scratch / "record.log"
     record.unlink(missing_ok=True)
-    with run_pid1(argv, env=env, cwd=cwd, record=record) as p:
-        if not p.wait_ready():
-            return Seen(started=False)
-        zombies = p.zombies()
-        seconds = p.terminate(2.0)
-        return Seen(started=True, term=p.got_term() and seconds is not None, zombies=zombies)
+    log = scratch / "output.log"
+    with log.open("wb") as output:
+        try:
+            with run_pid1(argv, env=env, cwd=cwd, record=record, output=output) as run:
+                if not run.wait_ready():
+                    seen = Seen(started=False)
+                else:
+                    zombies = run.zombies()
+                    seconds = run.docker_stop(2.0)
+                    seen = Seen(started=True, term=run.got_term() and seconds is not None,
+                                zombies=zombies)
+        except CommandExited:  # exited before it was PID 1 long enough to be seen
+            seen = Seen(started=False)
+    return seen, f"argv {argv}\noutput:\n{log.read_text(errors='replace')}"
 
 
 def test_every_fixture_has_a_run_case() -> None:
@@ -202,6 +212,8 @@ def test_fix_proven_by_running(name: str, tmp_path: Path) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     if case.before is not None:
-        assert observe(repo, scratch, case.standins) == case.before
+        seen, how = observe(repo, scratch, case.standins)
+        assert seen == case.before, how
     run_cli(repo, "--fix", *(["--unsafe-fixes"] if case.unsafe else []))
-    assert observe(repo, scratch, case.standins) == case.after
+    seen, how = observe(repo, scratch, case.standins)
+    assert seen == case.after, how

@@ -134,6 +134,27 @@ def test_reaper_reaps(started: list[Pid1Process], tmp_path: Path) -> None:
 
 
 @needs_pidns
+def test_wait_exited(started: list[Pid1Process], tmp_path: Path) -> None:
+    p = run(started, [PY, str(write(tmp_path, "app.py", NEVER_REAPS))])
+    short = p.inject_orphans(2, lifetimes=(0.1,))
+    long = p.inject_orphans(1, lifetimes=(30,))
+    assert len(short) == 2 and len(long) == 1
+    assert p.wait_exited(short, timeout=5)
+    assert {z.host_pid for z in p.zombies()} == set(short)  # exited, not reaped
+    assert not p.wait_exited([*short, *long], timeout=0.2)  # the long one still runs
+    assert p.wait_exited([], timeout=0)
+    assert p.wait_exited([os.getpid()], timeout=0)  # not in the namespace: counts as exited
+
+
+@needs_pidns
+def test_wait_exited_counts_reaped(started: list[Pid1Process], tmp_path: Path) -> None:
+    p = run(started, [PY, str(write(tmp_path, "app.py", REAPS))])
+    orphans = p.inject_orphans(3, lifetimes=(0.05,))
+    assert p.wait_exited(orphans, timeout=5)
+    assert p.zombies() == []
+
+
+@needs_pidns
 def test_no_handler_ignores_sigterm(started: list[Pid1Process], tmp_path: Path) -> None:
     p = run(started, [PY, str(write(tmp_path, "app.py", NO_HANDLER))])
     time.sleep(0.3)  # let Python start; an unhandled SIGTERM is ignored by PID 1 anyway

@@ -26,7 +26,8 @@ from pid1_apps import (
 
 from entrylint import pidns
 from entrylint.cli import main
-from entrylint.probe import parse_signal
+from entrylint.probe import missing_on_host, parse_signal
+from entrylint.source import SourceError
 
 #: Short timings: tests check behaviour, not speed (that belongs to bench/).
 FAST = ["--wait", "0.3", "--rounds", "1", "--settle", "1", "--grace", "2", "-q"]
@@ -88,15 +89,6 @@ def test_unavailable_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Traceback" not in res.output
 
 
-def test_dockerfile_without_model_exits_2(monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
-    monkeypatch.setitem(sys.modules, "entrylint.model", None)  # import fails
-    df = write(tmp_path, "Dockerfile", "FROM scratch\n")
-    res = CliRunner().invoke(main, ["probe", "--dockerfile", str(df)])
-    assert res.exit_code == 2
-    assert "entrylint.model.start_argv" in res.output
-
-
 def test_dockerfile_and_command_conflict(monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
     df = write(tmp_path, "Dockerfile", "FROM scratch\n")
@@ -122,11 +114,11 @@ def _fake_model(monkeypatch: pytest.MonkeyPatch, result: Any) -> list[tuple[Path
 
 def test_dockerfile_model_error_exits_2(monkeypatch: pytest.MonkeyPatch,
                                         tmp_path: Path) -> None:
-    _fake_model(monkeypatch, ValueError("no CMD or ENTRYPOINT"))
     df = write(tmp_path, "Dockerfile", "FROM scratch\n")
+    _fake_model(monkeypatch, SourceError(df, "no CMD or ENTRYPOINT"))
     res = CliRunner().invoke(main, ["probe", "--dockerfile", str(df)])
     assert res.exit_code == 2
-    assert "no CMD or ENTRYPOINT" in res.output
+    assert f"{df}: cannot tell the start command: no CMD or ENTRYPOINT" in res.output
 
 
 @needs_pidns
@@ -143,6 +135,22 @@ def test_dockerfile_hook(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert data["cwd"] == str(tmp_path)
     assert data["stop"]["signal"] == "SIGINT"  # the STOPSIGNAL
     assert app.exists()
+
+
+@pytest.mark.parametrize(("argv", "missing"), [
+    (["python3", "app.py"], []),
+    (["python3", "/entrylint-image-only/app.py"], ["/entrylint-image-only/app.py"]),
+    (["/entrylint-image-only/bin/app", "--serve"], ["/entrylint-image-only/bin/app"]),
+    (["/bin/sh", "-c", "python3 /entrylint-image-only/app.py"], ["/entrylint-image-only/app.py"]),
+    (["/bin/sh", "-c", "cd /x-entrylint-no && exec app;true"], ["/x-entrylint-no"]),
+    (["/bin/sh", "-c", "app > /entrylint-image-only/log 2>&1"], []),  # may be created
+    (["/bin/sh", "-c", "app '/entrylint-image-only/a b'"], ["/entrylint-image-only/a b"]),
+    (["/bin/sh", "-c", "app 'unbalanced"], []),
+    (["app", "--name", "demo app"], []),
+    (["/bin/sh", "-c", "exec /bin/true /"], []),
+])
+def test_missing_on_host(argv: list[str], missing: list[str]) -> None:
+    assert missing_on_host(argv) == missing
 
 
 # ---------------------------------------------------------------------------- namespace
@@ -282,3 +290,139 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["passed"] is True
     assert "Traceback" not in done.stderr
+
+
+# ------------------------------------------------- --dockerfile, end to end with the real model
+
+#: Records each stop signal in ./signals.log (relative: proves the cwd) and exits 0; reaps.
+RECORDS_SIGNALS = """\
+import os, signal, sys, time
+def reap(*_):
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+def stop(num, _):
+    with open("signals.log", "a") as fh:
+        fh.write(signal.Signals(num).name + "\\n")
+    sys.exit(0)
+signal.signal(signal.SIGCHLD, reap)
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGINT, stop)
+while True:
+    time.sleep(60)
+"""
+
+needs_python3 = pytest.mark.skipif(shutil.which("python3") is None,
+                                   reason="needs python3 on PATH (the Dockerfiles run it)")
+
+
+def context(tmp_path: Path, dockerfile: str) -> Path:
+    """A build context: the Dockerfile and app.py (what its COPY takes)."""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    write(ctx, "Dockerfile", dockerfile)
+    write(ctx, "app.py", RECORDS_SIGNALS)
+    return ctx
+
+
+def probe_dockerfile(ctx: Path, *args: str) -> Result:
+    """Probe from another directory, so that a right cwd is the probe's doing."""
+    return probe(*FAST, "--format", "json", "--dockerfile", str(ctx / "Dockerfile"), *args)
+
+
+def signals(ctx: Path) -> list[str]:
+    log = ctx / "signals.log"
+    return log.read_text().split() if log.exists() else []
+
+
+@needs_pidns
+@needs_python3
+def test_dockerfile_exec_form(tmp_path: Path) -> None:
+    ctx = context(tmp_path, 'FROM python:3.12-slim\nWORKDIR /app\nCOPY app.py .\n'
+                            'CMD ["python3", "app.py"]\n')
+    res = probe_dockerfile(ctx)
+    assert "WARNING: running the image's start command on THIS HOST, not in the image" \
+        in res.stderr
+    assert f"(cwd {ctx})" in res.stderr
+    data = json.loads(res.stdout)
+    assert data["command"] == ["python3", "app.py"]
+    assert data["cwd"] == str(ctx)
+    assert data["pid1_name"].startswith("python")
+    assert data["reaping"]["verdict"] == "immediate"
+    assert data["stop"]["signal"] == "SIGTERM"
+    assert data["stop"]["outcome"] == "exited"
+    assert data["stop"]["returncode"] == 0
+    assert res.exit_code == 0
+    assert signals(ctx) == ["SIGTERM"]  # app.py ran in the build context and got SIGTERM
+
+
+@needs_pidns
+@needs_python3
+def test_dockerfile_stopsignal(tmp_path: Path) -> None:
+    ctx = context(tmp_path, 'FROM python:3.12-slim\nCOPY app.py .\nSTOPSIGNAL SIGINT\n'
+                            'CMD ["python3", "app.py"]\n')
+    res = probe_dockerfile(ctx, "--orphans", "0")
+    data = json.loads(res.stdout)
+    assert data["stop"]["signal"] == "SIGINT"
+    assert data["stop"]["returncode"] == 0
+    assert res.exit_code == 0
+    assert signals(ctx) == ["SIGINT"]
+    res = probe_dockerfile(ctx, "--orphans", "0", "--signal", "TERM")  # the option wins
+    assert json.loads(res.stdout)["stop"]["signal"] == "SIGTERM"
+    assert signals(ctx) == ["SIGINT", "SIGTERM"]
+
+
+def _sh_is_dash() -> bool:
+    return Path("/bin/sh").resolve().name == "dash"
+
+
+@needs_pidns
+@needs_python3
+@pytest.mark.skipif(not _sh_is_dash(), reason="needs /bin/sh to be dash (Debian, Ubuntu)")
+def test_dockerfile_shell_form_loses_sigterm(tmp_path: Path) -> None:
+    ctx = context(tmp_path, "FROM python:3.12-slim\nCOPY app.py .\nCMD python3 app.py\n")
+    res = probe_dockerfile(ctx)
+    data = json.loads(res.stdout)
+    assert data["command"] == ["/bin/sh", "-c", "python3 app.py"]
+    assert data["pid1_name"] == "sh"  # dash stays PID 1: it does not exec a lone command
+    assert data["reaping"]["verdict"] == "immediate"  # dash waits for any child
+    assert data["stop"]["outcome"] == "killed"  # but SIGTERM never reaches the app
+    assert res.exit_code == 1
+    assert signals(ctx) == []
+
+
+def test_dockerfile_inherited_start_exits_2(tmp_path: Path) -> None:
+    ctx = context(tmp_path, "FROM registry.example/team/app:1.4\nCOPY app.py /app/app.py\n")
+    res = probe_dockerfile(ctx)
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    assert (f"{ctx / 'Dockerfile'}: cannot tell the start command: the final stage inherits its "
+            "ENTRYPOINT/CMD from an unknown base image") in res.stderr
+    assert "WARNING" not in res.stderr  # nothing ran
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("cmd", ['["python3", "/entrylint-image-only/app.py"]',
+                                 "python3 /entrylint-image-only/app.py"],
+                         ids=["exec-form", "shell-form"])
+def test_dockerfile_image_path_is_not_run(tmp_path: Path, cmd: str) -> None:
+    """A path that exists only in the image: a clear error, and nothing is run instead."""
+    ctx = context(tmp_path, f"FROM python:3.12-slim\nCOPY app.py /entrylint-image-only/\n"
+                            f"CMD {cmd}\n")
+    res = probe_dockerfile(ctx)
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    assert ("the start command names /entrylint-image-only/app.py, which does not exist on "
+            "this host (a path in the image)") in res.stderr
+    assert "will not run something else" in res.stderr
+    assert "WARNING" not in res.stderr
+    assert signals(ctx) == []
+
+
+def test_dockerfile_missing_file_exits_2(tmp_path: Path) -> None:
+    res = probe("--dockerfile", str(tmp_path / "Dockerfile"))
+    assert res.exit_code == 2
+    assert f"{tmp_path / 'Dockerfile'}: cannot tell the start command: no such file" \
+        in res.stderr
