@@ -184,10 +184,10 @@ class _Loader:
                                         repo_root=find_repo_root(path.parent))
             except SourceError as exc:
                 self._cache[key] = exc
+            except RecursionError:  # a RuntimeError too: catch it first
+                self._cache[key] = SourceError(path, "is nested too deeply to analyse")
             except (OSError, RuntimeError) as exc:  # e.g. a symlink loop on the way
                 self._cache[key] = SourceError(path, f"cannot be read: {exc}")
-            except RecursionError:
-                self._cache[key] = SourceError(path, "is nested too deeply to analyse")
         return self._cache[key]
 
 

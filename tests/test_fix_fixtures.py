@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from entrylint.cli import main
 from entrylint.engine import lint_paths
 from entrylint.model import load
-from entrylint.pidns import CommandExited
+from entrylint.pidns import CommandExited, CommandNotFound
 from tests.pid1_harness import container_command, pid_namespaces_available, run_pid1
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -152,6 +152,8 @@ FIXED = Seen(started=True, term=True, zombies=0)  # under tini, exec'd: both dut
 
 CASES: dict[str, Case] = {
     "fix-var-cmd": Case(LOST, FIXED),
+    "fix-exec-form-sh-c": Case(LOST, FIXED),  # ["sh", "-c", …]: dash stays PID 1
+    "fix-exec-builtin": Case(Seen(started=False), FIXED),  # ["exec", …] cannot start
     "fix-crlf-dockerfile": Case(LOST, FIXED),
     "fix-heredoc": Case(LOST, FIXED),
     # tini -- script-without-exec: tini signals bash, bash dies, the app is SIGKILLed
@@ -192,6 +194,8 @@ def observe(repo: Path, scratch: Path, standins: tuple[str, ...]) -> tuple[Seen,
                     seen = Seen(started=True, term=run.got_term() and seconds is not None,
                                 zombies=zombies)
         except CommandExited:  # exited before it was PID 1 long enough to be seen
+            seen = Seen(started=False)
+        except CommandNotFound:  # Docker too: "executable file not found in $PATH"
             seen = Seen(started=False)
     return seen, f"argv {argv}\noutput:\n{log.read_text(errors='replace')}"
 
