@@ -209,6 +209,10 @@ def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: Lin
     for rule in report.non_converging:
         click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
                    f"{report.rounds} rounds (they do not converge); please report it", err=True)
+    if report.non_converging and not diff:
+        click.echo("entrylint: error: nothing was written, because a fix that does not "
+                   "converge is a bug whose output cannot be trusted", err=True)
+        return report, 2
     if diff:
         for e in report.result.errors:
             click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)

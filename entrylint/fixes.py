@@ -22,7 +22,6 @@ from entrylint.shell import (
     ShellScript,
     Terminal,
     flatten_and,
-    is_all_args,
     literal,
     long_running_part,
     node_text,
@@ -113,6 +112,8 @@ def plain_argv(text: str) -> tuple[list[str] | None, str]:
     sh = ShellScript(text.encode())
     if sh.has_errors:
         return None, "the command does not parse as shell"
+    if sh.traps_exit():
+        return None, "its `trap … EXIT` would no longer run after `exec`"
     stmts = sh.statements(sh.tree.root_node)
     if len(stmts) != 1:
         return None, "it is more than one command"
@@ -261,11 +262,17 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
     if sh.has_errors:
         unsafe.append("parts of the script do not parse, so other paths may be missed")
     if cmd.name is None:
-        if not is_all_args(sh.data, first):
-            unsafe.append(f"`{node_text(sh.data, first)}` is only known at run time; if it "
+        if cmd.word_text(first) not in ('"$@"', '"${@}"'):
+            unsafe.append(f"`{cmd.word_text(first)}` is only known at run time; if it "
                           f"names a shell function or builtin, `exec` fails")
     elif _is_builtin(cmd.name) or cmd.name in sh.functions:
         return None
+    elif "/" not in cmd.name and sh.sourced_files():
+        unsafe.append(f"the script sources {', '.join(sh.sourced_files())}: if `{cmd.name}` "
+                      f"is a function defined there, `exec {cmd.name}` fails")
+    if sh.traps_exit():
+        unsafe.append("the script's `trap … EXIT` would no longer run: `exec` replaces the "
+                      "shell")
     for fn in term.via_functions:
         sites = _call_sites(sh, fn)
         if any(s.type in ("pipeline", "subshell", "command_substitution") for s in sites):
@@ -277,11 +284,11 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
             unsafe.append(f"`{fn}` is called with `&&`/`||` or `!`, whose other side would "
                           f"no longer run")
     if term.trailing:
-        after = "; ".join(node_text(sh.data, n).strip() for n in term.trailing)
+        after = "; ".join(node_text(cmd.source, n).strip() for n in term.trailing)
         if len(after) > 40:
             after = after[:37] + "..."
         unsafe.append(f"the commands after it (`{after}`) would no longer run")
-    offset = script.file_offset(first.start_byte)
+    offset = script.file_offset(first.start_byte + cmd.shift)
     edit = Edit(script.file.path, offset, offset, "exec ")
     message = f"run it with `exec` so it replaces the shell as PID 1 ({script.display})"
     if unsafe:

@@ -233,13 +233,36 @@ class ShellScript:
                        context=ctx, assignments=assignments,  # type: ignore[arg-type]
                        source=self.data)
 
-    def traps_term(self) -> bool:
-        """A ``trap … TERM`` (or INT/QUIT, or 15) that forwards signals to a child."""
+    def sourced_files(self) -> list[str]:
+        """The files the script reads with ``.`` or ``source`` (as written)."""
+        return [c.word_text(c.words[1]) for c in self.iter_commands()
+                if c.name in (".", "source") and len(c.words) > 1]
+
+    def traps_exit(self) -> bool:
+        """A ``trap … EXIT`` (or ``0``): ``exec`` would skip it."""
         for c in self.iter_commands():
             if c.name == "trap" and len(c.words) >= 3:
-                sigs = {(literal(self.data, w) or "").upper().removeprefix("SIG")
-                        for w in c.words[2:]}
-                if sigs & {"TERM", "15", "INT", "QUIT", "2"}:
+                sigs = {(literal(self.data, w) or "").upper() for w in c.words[2:]}
+                if sigs & {"EXIT", "0", "SIGEXIT"}:
+                    return True
+        return False
+
+    def traps_term(self) -> bool:
+        """A ``trap … TERM`` (or INT/QUIT) whose action forwards the signal with ``kill``,
+        written out or in a function it calls: the trap-and-wait pattern."""
+        for c in self.iter_commands():
+            if c.name != "trap" or len(c.words) < 3:
+                continue
+            sigs = {(literal(self.data, w) or "").upper().removeprefix("SIG")
+                    for w in c.words[2:]}
+            if not sigs & {"TERM", "15", "INT", "QUIT", "2"}:
+                continue
+            action = literal(self.data, c.words[1]) or node_text(self.data, c.words[1])
+            if re.search(r"\bkill\b", action):
+                return True
+            for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", action):
+                body = self.functions.get(name)
+                if body is not None and re.search(r"\bkill\b", node_text(self.data, body)):
                     return True
         return False
 
@@ -323,7 +346,12 @@ class ShellScript:
         if node.type != "command":
             return False
         c = self._command(node, "plain", redirected=False)
-        return c is not None and c.name in ("exit", "return", "echo", "printf", "true", ":")
+        if c is None or c.name is None:
+            return False
+        # `--bind …` on a line of its own: a broken continuation that only fails after the
+        # real command has exited
+        return c.name in ("exit", "return", "echo", "printf", "true", ":") or \
+            c.name.startswith("-")
 
     def _terminal(self, node: Node, depth: int, via: list[str],
                   context: str = "plain", redirected: bool = False) -> list[Terminal]:

@@ -61,15 +61,23 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 yield at_command(
                     ID, SEVERITY, script, term.command,
                     f"{script.display} ends in `wait` for a background job but never forwards "
-                    f"SIGTERM to it (no `trap … TERM`): the shell stays PID 1 and the job is "
-                    f"SIGKILLed after the grace period. Run the server with `exec` instead",
+                    f"SIGTERM to it (no `trap … TERM` that kills it): the shell stays PID 1 "
+                    f"and the job is SIGKILLed after the grace period. Run the server with "
+                    f"`exec` instead",
                 )
                 continue
-            if term.kind != "child" or forwards:
+            if term.kind != "child":
+                # A trap does not excuse a foreground child: the shell runs the trap only
+                # after the child has exited.
                 continue
-            text = term.command.text.strip()
+            cmd = term.command
+            text = " ".join(cmd.text.split())
             if len(text) > 60:
                 text = text[:57] + "..."
+            prefix = " ".join(cmd.source[cmd.node.start_byte : cmd.words[0].start_byte]
+                              .decode("utf-8", errors="replace").split()) if cmd.words else ""
+            suggestion = f"{prefix} exec {text[len(prefix):].strip()}".strip() \
+                if prefix and text.startswith(prefix) else f"exec {text}"
             how = ""
             if term.command.context == "pipeline" or term.reason == "pipeline":
                 how = " (it is part of a pipeline, so it cannot be exec'd as written)"
@@ -81,6 +89,6 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 ID, SEVERITY, script, term.command,
                 f"`{text}` runs as a child of the shell{how}: SIGTERM from `docker stop` goes "
                 f"to the shell, which does not pass it on, so the app is SIGKILLed after the "
-                f"grace period. Use `exec {text.removeprefix('exec ')}`",
+                f"grace period. Use `{suggestion}`",
                 exec_insert_fix(script, term),
             )

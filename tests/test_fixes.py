@@ -567,4 +567,7 @@ def test_cli_reports_non_converging_rule(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr("entrylint.engine.all_rules", lambda: (_fake_rule(check),))
     code, out = fix(tmp_path)
     assert "entrylint: bug: the fixes of EL999 still change the files after 10 rounds" in out
-    assert code == 1
+    assert "nothing was written" in out
+    assert code == 2
+    # a fix that does not converge is a bug: its output is not written
+    assert (tmp_path / "Dockerfile").read_text() == "FROM debian:12\nCMD [\"app\"]\n"

@@ -1,0 +1,89 @@
+"""Fixes that QA found wrong, pinned: each was applied as safe and changed behaviour."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from entrylint.cli import main
+
+DOCKERFILE = 'FROM python:3.12-slim\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n'
+
+
+def run(repo: Path, *args: str) -> tuple[int, str]:
+    old = Path.cwd()
+    os.chdir(repo)
+    try:
+        r = CliRunner().invoke(main, ["check", *args, "."])
+    finally:
+        os.chdir(old)
+    return r.exit_code, r.output
+
+
+def project(tmp_path: Path, script: str) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "start.sh").write_text(script)
+    return tmp_path
+
+
+def test_unparsed_script_gets_exec_at_the_command_not_at_byte_0(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/bash\nfoo() {\npython app.py\n")
+    _code, out = run(repo, "--fix", "--unsafe-fixes")
+    assert (repo / "start.sh").read_text() == "#!/bin/bash\nfoo() {\nexec python app.py\n"
+    assert "do not converge" not in out
+
+
+def test_function_from_a_sourced_file_is_not_exec_ed_safely(tmp_path: Path) -> None:
+    script = "#!/bin/bash\nsource /lib.sh\nstart_server\n"
+    repo = project(tmp_path, script)
+    code, out = run(repo, "--fix")
+    assert code == 1
+    assert (repo / "start.sh").read_text() == script  # unsafe: not applied by --fix
+    assert "EL103" in out and "need --unsafe-fixes" in out
+
+
+def test_exit_trap_makes_exec_unsafe(tmp_path: Path) -> None:
+    script = "#!/bin/sh\ntrap 'rm -rf /tmp/work' EXIT\npython app.py\n"
+    repo = project(tmp_path, script)
+    run(repo, "--fix")
+    assert (repo / "start.sh").read_text() == script
+
+
+def test_star_args_make_exec_unsafe(tmp_path: Path) -> None:
+    script = "#!/bin/sh\nbundle install\n$*\n"
+    repo = project(tmp_path, script)
+    run(repo, "--fix")
+    assert (repo / "start.sh").read_text() == script
+
+
+def test_broken_continuation_line_is_not_the_command(tmp_path: Path) -> None:
+    script = ("#!/bin/sh\ngunicorn core.wsgi:application --workers 2\n"
+              '--bind "0.0.0.0:${APP_PORT}"\n')
+    repo = project(tmp_path, script)
+    code, out = run(repo, "--fix")
+    assert code == 1
+    assert "start.sh:2:1: EL103" in out  # gunicorn is the child, not `--bind`
+    assert (repo / "start.sh").read_text() == script  # unsafe: a command follows it
+
+
+def test_a_term_trap_does_not_excuse_a_foreground_child(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/sh\ntrap 'echo stopping; exit 0' TERM\npython app.py\n")
+    code, out = run(repo)
+    assert code == 1
+    assert "start.sh:3:1: EL103" in out
+
+
+def test_a_trap_that_does_not_kill_does_not_excuse_wait(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/sh\ntrap 'echo bye' INT\npython app.py &\nwait $!\n")
+    code, out = run(repo)
+    assert code == 1
+    assert "start.sh:4:1: EL103" in out
+
+
+def test_exec_suggestion_keeps_assignments_in_front(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/sh\nFOO=1 python app.py\n")
+    _code, out = run(repo)
+    assert "Use `FOO=1 exec python app.py`" in out
