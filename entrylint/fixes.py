@@ -329,6 +329,8 @@ _NO_TINI_WHY: dict[str, str] = {
     "scratch": "a scratch image has no package manager: copy a static tini from a builder "
                "stage",
     "windows": "Windows containers have no POSIX signals",
+    "busybox": "a BusyBox image has no package manager: copy a static tini from a builder "
+               "stage",
     "unknown": "entrylint does not know the base image's package manager",
 }
 _PACKAGE_INSTALL = re.compile(r"\b(apt-get|apt)\s+(?:-\S+\s+)*install\b|\bapk\s+add\b")

@@ -191,7 +191,8 @@ def reaps(argv: list[str]) -> bool:
 # Base images
 # --------------------------------------------------------------------------------------------
 
-Distro = Literal["debian", "alpine", "rhel", "wolfi", "distroless", "scratch", "windows", "unknown"]
+Distro = Literal["debian", "alpine", "rhel", "wolfi", "busybox", "distroless", "scratch",
+                 "windows", "unknown"]
 EntrypointKind = Literal["none", "exec-wrapper", "init", "unknown"]
 
 
@@ -223,12 +224,26 @@ _NO_ENTRYPOINT_LANG = frozenset(
         "ibm-semeru-runtimes", "dart",
     }
 )
+#: Official images based on Amazon Linux by default (bash as /bin/sh, no apt-get or apk).
+#: openjdk (Oracle Linux from 12 on, Debian for ``-slim``/``-buster``) and mysql (Oracle
+#: Linux) are in no list: only their tag words can tell.
+_RHEL_DEFAULT = frozenset({"amazoncorretto"})
+#: Official images whose default tag is Debian or Ubuntu.
+_DEBIAN_DEFAULT = frozenset(
+    {
+        "python", "golang", "ruby", "eclipse-temurin", "rust", "perl", "erlang", "elixir",
+        "gcc", "buildpack-deps", "haskell", "clojure", "maven", "gradle", "swift", "julia",
+        "r-base", "pypy", "httpd", "tomcat", "jetty", "sapmachine", "ibm-semeru-runtimes",
+        "dart", "node", "php", "postgres", "mariadb", "redis", "mongo", "rabbitmq", "nginx",
+        "memcached", "wordpress", "nextcloud", "cassandra", "couchdb", "influxdb", "telegraf",
+        "haproxy", "caddy",
+    }
+)
 #: Plain operating-system images: no ENTRYPOINT.
 _PLAIN_OS = {
     "debian": "debian",
     "ubuntu": "debian",
     "alpine": "alpine",
-    "busybox": "alpine",
     "centos": "rhel",
     "fedora": "rhel",
     "rockylinux": "rhel",
@@ -293,16 +308,20 @@ def describe_base(ref: str) -> BaseImage:
         return BaseImage(ref, "distroless", shell, "none")
     if "windows" in name or "nanoserver" in name or "servercore" in name:
         return BaseImage(ref, "windows", "windows", "unknown")
+    if short == "busybox":
+        # BusyBox alone: ash, and no package manager (whatever the tag: musl, glibc, uclibc)
+        return BaseImage(ref, "busybox", "ash", "none")
     if "alpine" in tag or "alpine" in short:
         distro: Distro = "alpine"
-    elif any(w in tag for w in _DEBIAN_TAG_WORDS):
-        distro = "debian"
     elif short in _PLAIN_OS:
         distro = _PLAIN_OS[short]  # type: ignore[assignment]
-    elif "ubi" in short or name.startswith("registry.access.redhat.com/"):
+    elif (short in _RHEL_DEFAULT or "ubi" in short
+          or name.startswith("registry.access.redhat.com/")):
         distro = "rhel"
-    elif short in _NO_ENTRYPOINT_LANG or short in _EXEC_WRAPPER_ENTRYPOINT:
-        distro = "debian"  # the default tags of the official language images are Debian
+    elif any(w in tag for w in _DEBIAN_TAG_WORDS):
+        distro = "debian"
+    elif short in _DEBIAN_DEFAULT:
+        distro = "debian"  # the default tags of these official images are Debian or Ubuntu
     else:
         distro = "unknown"
     shell = {"debian": "dash", "alpine": "ash", "rhel": "bash", "wolfi": "ash"}.get(
@@ -312,7 +331,8 @@ def describe_base(ref: str) -> BaseImage:
         entry: EntrypointKind = "init"
     elif short in _EXEC_WRAPPER_ENTRYPOINT or name in _EXEC_WRAPPER_ENTRYPOINT:
         entry = "exec-wrapper"
-    elif short in _PLAIN_OS or ("/" not in name and short in _NO_ENTRYPOINT_LANG):
+    elif short in _PLAIN_OS or ("/" not in name and (short in _NO_ENTRYPOINT_LANG
+                                                     or short in _RHEL_DEFAULT)):
         entry = "none"
     else:
         entry = "unknown"

@@ -40,3 +40,23 @@ def test_script_named_init_is_not_an_init() -> None:
     assert is_init("/init", from_build_context=False)
     assert not is_init("/init", from_build_context=True)
     assert is_init("/usr/bin/tini", from_build_context=False)
+
+
+@pytest.mark.parametrize(
+    ("ref", "distro", "shell"),
+    [
+        # found by QA: each got an apt-get/apk tini install that cannot build
+        ("busybox:1.36", "busybox", "ash"),
+        ("busybox:glibc", "busybox", "ash"),
+        ("oraclelinux:9-slim", "rhel", "bash"),
+        ("amazoncorretto:21", "rhel", "bash"),
+        ("amazoncorretto:21-alpine", "alpine", "ash"),
+        ("openjdk:21-jdk", "unknown", "unknown"),
+        ("openjdk:17-jdk-slim", "debian", "dash"),
+        ("mysql:8.4", "unknown", "unknown"),
+    ],
+)
+def test_images_that_are_not_debian(ref: str, distro: str, shell: str) -> None:
+    b = describe_base(ref)
+    assert (b.distro, b.shell) == (distro, shell)
+    assert b.has_package_manager == (distro in ("debian", "alpine", "rhel", "wolfi"))
