@@ -184,6 +184,22 @@ def _passes_args_through(ep_argv: list[str]) -> bool:
     return all(a.startswith("-") for a in ep_argv[1:])
 
 
+def _not_directly_executable(model: ImageModel, argv0: str) -> str | None:
+    """Why exec form may not start ``argv0`` when ``sh -c`` could: a script without a ``#!``
+    line runs under a shell, but the kernel refuses it ("exec format error")."""
+    name = argv0.removeprefix("./")
+    for script in model.scripts:
+        if script.container_path == argv0 or script.container_path.endswith("/" + name):
+            if script.shell.shebang is None:
+                return (f"`{argv0}` has no `#!` line: `sh -c` ran it as a shell script, but "
+                        f"in exec form the kernel refuses it (exec format error)")
+            return None
+    if any(u.path == argv0 for u in model.unresolved) or argv0.endswith((".sh", ".bash")):
+        return (f"`{argv0}` is not in the build context, so entrylint cannot check that it "
+                f"starts with `#!`, which exec form needs")
+    return None
+
+
 def exec_form_fix(model: ImageModel, ins: Instruction) -> Fix | None:
     """Rewrite a shell-form (or broken exec-form) ENTRYPOINT/CMD of the final stage."""
     stage = model.final
@@ -205,10 +221,12 @@ def exec_form_fix(model: ImageModel, ins: Instruction) -> Fix | None:
         argv = [*stage.effective_shell(), text]
         message = (f"the command needs a shell, so let the shell exec its last command: "
                    f"`{ins.keyword} {json_array(argv)}`")
-    unsafe: str | None = None
+    unsafe: str | None = _not_directly_executable(model, argv[0])
     ep = model.entrypoint
     cmd = model.cmd
-    if ins.keyword == "ENTRYPOINT":
+    if unsafe is not None:
+        pass
+    elif ins.keyword == "ENTRYPOINT":
         if cmd is not None and cmd.instruction is not None:
             unsafe = (f"with exec form Docker appends `CMD` (line {cmd.instruction.start_line}) "
                       f"to the entrypoint's arguments; in shell form it was ignored")
