@@ -190,3 +190,13 @@ def test_documented_commands_run(tmp_path: Path, where: str, args: list[str]) ->
         args = args[:2]
     r = run(tmp_path, *[a for a in args if not a.startswith("[")])
     assert r.exit_code in (0, 1), f"{where}: entrylint {' '.join(args)}: {r.output}"
+
+
+def test_ci_md_says_what_the_pre_commit_hooks_run() -> None:
+    hooks = {h["id"]: h for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
+    text = " ".join((PROJECT / "docs/ci.md").read_text(encoding="utf-8").split())
+    for said, command in re.findall(r"`(entrylint(?:-fix)?)` runs `(entrylint [^`]+)`", text):
+        hook = hooks[said]
+        assert command.split() == [*hook["entry"].split(), *hook.get("args", [])], said
+    assert "This is `entrylint check --changed-files FILE…`" in text
+    assert hooks["entrylint"]["entry"] == "entrylint check --changed-files"
