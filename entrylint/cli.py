@@ -57,12 +57,15 @@ def _fail(message: str) -> NoReturn:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: click would reject an unreadable file with a usage error; entrylint reports it
+# as it does one found in a directory ("permission denied", exit 2, the rest still linted).
+@click.argument("paths", nargs=-1, type=click.Path(readable=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, readable=False, path_type=Path),
               help="Write the report (in --format) to FILE; the terminal gets the text report.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "config_file",
+              type=click.Path(dir_okay=False, readable=False, path_type=Path),
               help="Use this .entrylint.toml or pyproject.toml instead of the nearest one.")
 @click.option("--select", multiple=True, metavar="CODES",
               help="Only these rules (ids or prefixes, comma-separated); replaces `select`.")
@@ -100,7 +103,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
     *.dockerfile, Dockerfile.* and Containerfile.* (honouring .gitignore). Default: `.`.
 
     Settings come from the nearest .entrylint.toml or [tool.entrylint] in pyproject.toml
-    (see docs/configuration.md); the options above override them.
+    (see docs/configuration.md); the options below override them.
 
     Exit status: 0 nothing reported (at or above the fail level), 1 findings, 2 usage error,
     bad configuration or a file that cannot be read.
@@ -119,6 +122,20 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
         missing = []  # a deleted file: nothing to lint, and not an error
     for p in missing:
         click.echo(f"entrylint: error: {p}: no such file or directory", err=True)
+    # An unreadable file is reported by the linter ("permission denied"), as one found in a
+    # directory is; an unreadable directory named here would otherwise look empty.
+    closed = [p for p in targets if p.is_dir() and not os.access(p, os.R_OK | os.X_OK)]
+    for p in closed:
+        click.echo(f"entrylint: error: {p}: permission denied", err=True)
+    targets = [p for p in targets if p not in closed]
+    missing += closed
+
+    if not changed_files:  # pre-commit passes arbitrary files: nothing to say then
+        from entrylint.engine import discover
+
+        for p in targets:
+            if p.is_dir() and next(iter(discover([p])), None) is None:
+                click.echo(f"entrylint: warning: no Dockerfiles found in {p}", err=True)
 
     def say(message: str) -> None:
         if verbose:

@@ -185,11 +185,17 @@ def _table(path: Path) -> dict[str, Any] | None:
 
 
 def _str_list(value: Any, where: str) -> list[str]:
+    """A TOML array of strings; a lone string is an error (as documented), not a list of one."""
     if isinstance(value, str):
-        value = [value]
+        raise ConfigError(f"{where}: must be a list of strings, not a string "
+                          f"(write [{_toml_str(value)}])")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: must be a list of strings")
+        raise ConfigError(f"{where}: must be a list of strings (got {value!r})")
     return cast(list[str], value)
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _level(value: Any, where: str) -> Severity:

@@ -64,7 +64,10 @@ def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour
         fixable = ""
         if d.fix is not None:
             fixable = " [*]" if d.fix.applicability.value == "safe" else " [unsafe fix]"
-        lines.append(f"{loc} {tag}{fixable} {d.message}")
+        message = d.message
+        if "\n" in message or "\r" in message:  # a quoted multi-line command: keep one line
+            message = " ".join(message.split())
+        lines.append(f"{loc} {tag}{fixable} {message}")
         src = files.get(d.path)
         if show_source and src is not None and 1 <= d.line <= src.line_count:
             text = src.line_text(d.line).replace("\t", " ")

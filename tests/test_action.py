@@ -47,3 +47,24 @@ def test_run_step(tmp_path: Path, fail_level: str, expected: int) -> None:
     assert "svc/Dockerfile:2:1: EL104 [warning]" in run.stdout  # the log gets text
     assert '"ruleId": "EL104"' in (tmp_path / "report.sarif").read_text()
     assert out.read_text() == f"exit-code={expected}\n"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_run_step_with_the_defaults_of_docs_ci_md(tmp_path: Path) -> None:
+    """`path: .`, `format: github`, no `output`: the log gets the annotations themselves."""
+    step = next(s for s in action()["runs"]["steps"] if s.get("id") == "run")
+    inputs = action()["inputs"]
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc/Dockerfile").write_text('FROM node:22-slim\nCMD ["node", "server.js"]\n')
+    out = tmp_path / "github_output"
+    env = dict(os.environ, ENTRYLINT_PATH=inputs["path"]["default"],
+               ENTRYLINT_FORMAT=inputs["format"]["default"],
+               ENTRYLINT_FAIL_LEVEL=inputs["fail-level"]["default"],
+               ENTRYLINT_OUTPUT=inputs["output"]["default"], GITHUB_OUTPUT=str(out),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    run = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.startswith("::warning file=svc/Dockerfile,line=2,")
+    assert out.read_text() == "exit-code=1\n"

@@ -157,7 +157,7 @@ def test_init_key_is_exposed_for_the_fixer(repo: Path) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ('selct = ["EL101"]\n', "key `selct`: unknown key"),
     ('ignore = ["EL999"]\n', "key `ignore`: unknown rule 'EL999'"),
-    ('ignore = "EL101"\nfail-level = "fatal"\n', "key `fail-level`: must be one of"),
+    ('ignore = ["EL101"]\nfail-level = "fatal"\n', "key `fail-level`: must be one of"),
     ('[severity]\nEL10 = "error"\n', "key `severity`: 'EL10' is not a rule id"),
     ('[severity]\nEL101 = "loud"\n', "key `severity` EL101: must be one of"),
     ('init = "s6"\n', "key `init`: must be \"tini\" or \"dumb-init\""),
@@ -173,6 +173,31 @@ def test_bad_config_is_a_clear_error(repo: Path, text: str, expected: str) -> No
     assert "entrylint: error: .entrylint.toml: " in r.output  # relative to the cwd
     assert isinstance(r.exception, SystemExit)  # a message, not a traceback
     assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(("key", "text"), [
+    ("select", 'select = "EL10"'),
+    ("ignore", 'ignore = "EL100"'),
+    ("extend-ignore", 'extend-ignore = "EL100"'),
+    ("assume-init", 'assume-init = "deploy/**/Dockerfile"'),
+    ("exclude", 'exclude = "tests/fixtures/"'),
+    ("per-file-ignores", '[per-file-ignores]\n"legacy/**" = "EL103"'),
+])
+@pytest.mark.parametrize("name", [".entrylint.toml", "pyproject.toml"])
+def test_a_string_where_a_list_is_meant_is_an_error(repo: Path, name: str, key: str,
+                                                    text: str) -> None:
+    """`ignore = "EL100"` is not silently taken as ["EL100"]: the docs say a wrong type exits 2."""
+    if name == "pyproject.toml":
+        text = "[tool.entrylint]\n" + text.replace("[per-file-ignores]",
+                                                    "[tool.entrylint.per-file-ignores]")
+    write(repo, {"Dockerfile": NO_INIT, name: text + "\n"})
+    r = run()
+    assert r.exit_code == 2, r.output
+    assert isinstance(r.exception, SystemExit)
+    assert f"entrylint: error: {name}: " in r.output and f"key `{key}`" in r.output
+    assert "must be a list of strings, not a string" in r.output
+    with pytest.raises(ConfigError, match=f"{name}.*key `{key}`.*list of strings"):
+        load_config(repo / name)
 
 
 def test_config_not_utf8(repo: Path) -> None:
