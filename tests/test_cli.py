@@ -282,7 +282,8 @@ def test_multi_line_command_in_a_message_keeps_one_line_per_finding(tmp_path: Pa
     (tmp_path / "start.sh").write_text("#!/bin/sh\npython app.py \\\n    --port 80\n")
     r = invoke(["check", "--format", "json", "."], tmp_path)
     (el103,) = [d for d in json.loads(r.stdout) if d["rule"] == "EL103"]
-    assert "\n" in el103["message"]  # the finding itself quotes both lines (JSON keeps them)
+    # the rule quotes the command on one line, in every format
+    assert "`python app.py \\ --port 80`" in el103["message"]
 
     r = invoke(["check", "--no-unused-ignores", "."], tmp_path)
     lines = r.stdout.splitlines()
@@ -299,4 +300,15 @@ def test_multi_line_command_in_a_message_keeps_one_line_per_finding(tmp_path: Pa
     r = invoke(["check", "--format", "github", "."], tmp_path)
     gh = r.stdout.splitlines()
     assert all(line.startswith("::") for line in gh), gh
-    assert any("python app.py \\%0A    --port 80" in line for line in gh)
+    assert any("python app.py \\ --port 80" in line for line in gh)
+
+
+def test_text_renderer_keeps_a_finding_on_one_line() -> None:
+    from entrylint.diagnostics import Diagnostic
+    from entrylint.output import to_text
+
+    d = Diagnostic("EL103", "error", Path("start.sh"), 0, 1, "`a \\\n  b` runs as a child")
+    d.line = d.column = d.end_line = 1
+    d.end_column = 2
+    out = to_text([d], {}, colour=False)
+    assert out == "start.sh:1:1: EL103 [error] `a \\ b` runs as a child\n"
