@@ -406,10 +406,14 @@ def _install_anchor(stage: Stage) -> Instruction:
         return installs[-1]
     anchor = stage.from_instruction
     for ins in stage.instructions:
-        if ins.keyword not in _LEADING:
-            break
+        if ins.keyword not in _LEADING or (ins.keyword == "ENV" and _sets_path(ins)):
+            break  # after an ENV PATH=/opt/venv/bin, apt-get may not be found
         anchor = ins
     return anchor
+
+
+def _sets_path(ins: Instruction) -> bool:
+    return re.match(r"\s*PATH[=\s]", ins.args) is not None or " PATH=" in f" {ins.args}"
 
 
 def _tini_command(stage: Stage, distro: str, program: str = "tini") -> str:
@@ -483,7 +487,11 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
                    f"{group}", tuple(edits), SAFE)
     if stage.cmd is None:
         return None  # a new ENTRYPOINT would reset the CMD this stage inherits
-    line_start = source.line_start(stage.cmd.start_line)
+    # above CMD and the comments right above it (a suppression comment stays with its CMD)
+    first = stage.cmd.start_line
+    while first > 1 and source.line_text(first - 1).lstrip().startswith("#"):
+        first -= 1
+    line_start = source.line_start(first)
     eol = eol_at(source, source.line_end(stage.cmd.start_line))
     edits.append(Edit(path, line_start, line_start, f"ENTRYPOINT {json_array(init)}{eol}"))
     message = f"{installed}add `ENTRYPOINT {json_array(init)}`{group}"

@@ -760,7 +760,8 @@ class _Builder:
         else:
             got = self._read(target)
             if isinstance(got, SourceError):
-                self.unresolved.append(Unresolved(where or op.instruction, cpath, got.reason))
+                self.unresolved.append(Unresolved(where or op.instruction, cpath,
+                                                  f"{display_path(target)} {got.reason}"))
                 return Launch("missing", argv, where)
             file, data, base, offsets = got, got.data, 0, None
             display = display_path(target)

@@ -70,8 +70,8 @@ def shell_text_verdict(model: ImageModel, text: str, shell_text: str, kind: Shel
     from entrylint.model import analyse_shell_text
     from entrylint.shell import ShellScript
 
-    if kind == "windows":
-        return None
+    if kind == "windows" or not text.strip():
+        return None  # a bare `CMD` clears the command: nothing runs through a shell
     result = analyse_shell_text(ShellScript(text.encode()), kind)
     base = base_description(model)
     init_in_front = model.start is not None and model.start.kind == "init"

@@ -387,6 +387,9 @@ class ShellScript:
                 return [Terminal("short", c, node, via_functions=via)]
             if c.name == "wait":
                 return [Terminal("wait", c, node, via_functions=via)]
+            if c.name in ("command", "eval") and len(c.words) > 1:
+                # `command app` / `eval "$@"` run their argument as a child of the shell
+                return [Terminal("child", c, node, via_functions=via)]
             if c.name is not None and c.name in knowledge.SHORT_LIVED:
                 return [Terminal("short", c, node, via_functions=via)]
             return [Terminal("child", c, node, via_functions=via)]

@@ -121,7 +121,7 @@ def test_symlink_loops_are_errors_not_tracebacks(tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert r.exception is None or isinstance(r.exception, SystemExit)
     assert "sub/Dockerfile: " in r.stderr and "loop" in r.stderr
-    assert "`/start.sh` is not checked: is a symlink loop" in r.stdout
+    assert "`/start.sh` is not checked: start.sh is a symlink loop" in r.stdout
 
 
 def test_help_points_to_the_options_where_click_prints_them() -> None:

@@ -87,3 +87,36 @@ def test_exec_suggestion_keeps_assignments_in_front(tmp_path: Path) -> None:
     repo = project(tmp_path, "#!/bin/sh\nFOO=1 python app.py\n")
     _code, out = run(repo)
     assert "Use `FOO=1 exec python app.py`" in out
+
+
+def test_eval_and_command_run_their_argument_as_a_child(tmp_path: Path) -> None:
+    repo = project(tmp_path, '#!/bin/sh\nset -e\neval "$@"\n')
+    code, out = run(repo)
+    assert code == 1 and "start.sh:3:1: EL103" in out
+    (repo / "start.sh").write_text("#!/bin/sh\ncommand python app.py\n")
+    code, out = run(repo)
+    assert code == 1 and "start.sh:2:1: EL103" in out
+
+
+def test_tini_install_goes_before_an_env_that_replaces_path(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim\nENV PATH=/opt/venv/bin\nCOPY app.py /app.py\n"
+        "# the app itself,\n# with its own comment\nCMD [\"python\", \"/app.py\"]\n")
+    (tmp_path / "app.py").write_text("")
+    code, _out = run(tmp_path, "--fix")
+    assert (tmp_path / "Dockerfile").read_text() == (
+        "FROM python:3.12-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends tini "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "ENV PATH=/opt/venv/bin\nCOPY app.py /app.py\n"
+        'ENTRYPOINT ["/usr/bin/tini", "--"]\n'
+        '# the app itself,\n# with its own comment\nCMD ["python", "/app.py"]\n')
+    assert code == 0
+
+
+def test_bare_cmd_is_not_a_shell_command(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text("FROM debian:12\nCMD\n")
+    _code, out = run(tmp_path)
+    assert "EL101" not in out
