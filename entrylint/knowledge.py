@@ -346,12 +346,3 @@ INIT_PATHS: dict[str, dict[str, str]] = {
     "dumb-init": {"alpine": "/usr/bin/dumb-init", "debian": "/usr/bin/dumb-init",
                   "rhel": "/usr/bin/dumb-init"},
 }
-
-#: Graceful-stop signals of servers whose SIGTERM is not a graceful stop.
-GRACEFUL_STOP_SIGNAL: dict[str, str] = {
-    "nginx": "SIGQUIT",
-    "php-fpm": "SIGQUIT",
-    "httpd": "SIGWINCH",
-    "apache2": "SIGWINCH",
-    "postgres": "SIGINT",
-}

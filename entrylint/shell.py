@@ -67,12 +67,6 @@ def literal(data: bytes, node: Node) -> str | None:
     return None
 
 
-def is_all_args(data: bytes, node: Node) -> bool:
-    """``"$@"``, ``$@``, ``"${@}"`` or ``$*``."""
-    text = node_text(data, node)
-    return text in ('"$@"', "$@", '"${@}"', "${@}", "$*", '"$*"')
-
-
 @dataclass
 class Command:
     """A simple command found in a script."""
@@ -514,10 +508,6 @@ def long_running_part(script: ShellScript, parts: list[Node]) -> str | None:
         if c is None or c.name not in knowledge.SHORT_LIVED:
             return node_text(script.data, part)
     return None
-
-
-def parse_script(data: bytes, base: int = 0) -> ShellScript:
-    return ShellScript(data=data, base=base)
 
 
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})

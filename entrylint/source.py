@@ -63,13 +63,6 @@ class SourceFile:
         column = len(self.data[start:offset].decode("utf-8", errors="replace")) + 1
         return line + 1, column
 
-    def offset(self, line: int, column: int) -> int:
-        """Inverse of :meth:`position` (1-based line and character column)."""
-        start = self._line_starts[line - 1]
-        end = self.line_end(line)
-        prefix = self.data[start:end].decode("utf-8", errors="replace")[: column - 1]
-        return start + len(prefix.encode("utf-8"))
-
     def line_start(self, line: int) -> int:
         return self._line_starts[line - 1]
 

@@ -1,0 +1,36 @@
+"""The bundled examples/ show each pitfall, as the README says, and good/ is clean."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from entrylint.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXPECTED = {
+    "shell-form": {"EL101"},
+    "shell-entrypoint": {"EL102"},
+    "start-script": {"EL103"},
+    "node-no-init": {"EL104"},
+    "paas-sh-c": {"EL105"},
+    "good": set(),
+}
+
+
+def test_each_example_shows_its_pitfall() -> None:
+    old = Path.cwd()
+    os.chdir(EXAMPLES)
+    try:
+        r = CliRunner().invoke(main, ["check", "--format", "json", "."])
+    finally:
+        os.chdir(old)
+    assert r.exit_code == 1
+    found: dict[str, set[str]] = {name: set() for name in EXPECTED}
+    for d in json.loads(r.stdout):
+        found[d["path"].split("/")[0]].add(d["rule"])
+    assert found == EXPECTED
+    assert {p.name for p in EXAMPLES.iterdir() if p.is_dir()} == set(EXPECTED)
