@@ -14,21 +14,17 @@ from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 GOOD = 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app"]\n'
 BAD = "FROM python:3.12-slim\nCMD gunicorn app:app\n"
 
 
-def invoke(args: list[str], cwd: Path):  # type: ignore[no-untyped-def]
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args)
-    finally:
-        os.chdir(old)
+def invoke(args: list[str], cwd: Path) -> Result:
+    return invoke_in(cwd, args)
 
 
 def test_exit_codes(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -11,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from entrylint.cli import main
 from entrylint.config import load_config
 from entrylint.engine import all_rules
+from tests.cli_helpers import invoke_in
 
 PROJECT = Path(__file__).resolve().parents[1]
 DOCS = [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))]
@@ -40,12 +39,7 @@ CONFIG_EXAMPLES = list(blocks("toml"))
 
 
 def run(repo: Path, *args: str) -> Result:
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
+    return invoke_in(repo, args)
 
 
 def test_there_are_examples_to_try() -> None:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECTED = {
@@ -22,12 +19,7 @@ EXPECTED = {
 
 
 def test_each_example_shows_its_pitfall() -> None:
-    old = Path.cwd()
-    os.chdir(EXAMPLES)
-    try:
-        r = CliRunner().invoke(main, ["check", "--format", "json", "."])
-    finally:
-        os.chdir(old)
+    r = invoke_in(EXAMPLES, ["check", "--format", "json", "."])
     assert r.exit_code == 1
     found: dict[str, set[str]] = {name: set() for name in EXPECTED}
     for d in json.loads(r.stdout):

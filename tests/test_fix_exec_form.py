@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 
 def fix(tmp_path: Path, dockerfile: str) -> tuple[int, str]:
     (tmp_path / ".git").mkdir(exist_ok=True)
     (tmp_path / "Dockerfile").write_text(dockerfile)
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        r = CliRunner().invoke(main, ["check", "--fix", "--select", "EL105,EL106", "."])
-    finally:
-        os.chdir(old)
+    r = invoke_in(tmp_path, ["check", "--fix", "--select", "EL105,EL106", "."])
     return r.exit_code, (tmp_path / "Dockerfile").read_text()
 
 

@@ -11,18 +11,16 @@ are reaped).
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from entrylint.cli import main
 from entrylint.engine import lint_paths
 from entrylint.model import load
 from entrylint.pidns import CommandExited, CommandNotFound
+from tests.cli_helpers import invoke_in
 from tests.pid1_harness import container_command, pid_namespaces_available, run_pid1
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -42,12 +40,7 @@ def snapshot(repo: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def run_cli(repo: Path, *args: str) -> tuple[int, str]:
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        res = CliRunner().invoke(main, [*args, "."], catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    res = invoke_in(repo, [*args, "."], catch_exceptions=False)
     return res.exit_code, res.output
 
 

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 NODE = 'FROM node:22-alpine\nWORKDIR /app\nCOPY server.js .\nCMD ["node", "server.js"]\n'
 
 
 def fix(repo: Path) -> str:
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        r = CliRunner().invoke(main, ["check", "--fix", "--unsafe-fixes", "."])
-    finally:
-        os.chdir(old)
+    r = invoke_in(repo, ["check", "--fix", "--unsafe-fixes", "."])
     assert r.exit_code == 0, r.output
     return (repo / "Dockerfile").read_text()
 

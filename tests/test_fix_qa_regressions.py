@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 DOCKERFILE = 'FROM python:3.12-slim\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n'
 
 
 def run(repo: Path, *args: str) -> tuple[int, str]:
-    old = Path.cwd()
-    os.chdir(repo)
-    try:
-        r = CliRunner().invoke(main, ["check", *args, "."])
-    finally:
-        os.chdir(old)
+    r = invoke_in(repo, ["check", *args, "."])
     return r.exit_code, r.output
 
 

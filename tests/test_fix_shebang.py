@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 
 @pytest.mark.parametrize(
@@ -25,12 +23,7 @@ def test_exec_form_of_a_script_checks_its_shebang(tmp_path: Path, script: str | 
     (tmp_path / "Dockerfile").write_text(dockerfile)
     if script is not None:
         (tmp_path / "start.sh").write_text(script)
-    old = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        r = CliRunner().invoke(main, ["check", "--fix", "--select", "EL101", "."])
-    finally:
-        os.chdir(old)
+    r = invoke_in(tmp_path, ["check", "--fix", "--select", "EL101", "."])
     fixed = (tmp_path / "Dockerfile").read_text()
     if safe:
         assert fixed == f"FROM ubuntu:24.04\n{copy}CMD [\"/start.sh\"]\n"

@@ -16,6 +16,7 @@ from entrylint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from entrylint.engine import Rule, all_rules, lint_paths
 from entrylint.fixer import MAX_ROUNDS, fix_paths
 from entrylint.fixes import json_array, plain_argv, repair_json_array, shell_exec_text
+from tests.cli_helpers import invoke_in
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -32,12 +33,7 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def fix(root: Path, *args: str) -> tuple[int, str]:
-    old = Path.cwd()
-    os.chdir(root)
-    try:
-        res = CliRunner().invoke(main, ["--fix", *args, "."], catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    res = invoke_in(root, ["--fix", *args, "."], catch_exceptions=False)
     return res.exit_code, res.output
 
 

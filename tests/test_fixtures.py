@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from entrylint.cli import main
+from tests.cli_helpers import invoke_in
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
 
 
 def run_json(args: list[str], cwd: Path) -> tuple[int, list[dict[str, object]]]:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(main, ["check", "--format", "json", *args])
-    finally:
-        os.chdir(old)
+    result = invoke_in(cwd, ["check", "--format", "json", *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, json.loads(result.stdout)
 
