@@ -430,6 +430,8 @@ def sigterm_word(run: dict[str, Any]) -> str:
         return "ignored"
     if stop["outcome"] == "exited-early":
         return "exited-early"
+    if stop["outcome"] == "lost":
+        return "lost"  # probe saw processes SIGKILLed when PID 1 exited (or before)
     if run["app_got_sigterm"] is False:
         return "lost"  # PID 1 exited, the app never got the signal (killed with the namespace)
     return "exits"

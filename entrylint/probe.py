@@ -6,7 +6,8 @@ PID 1 of a fresh PID namespace (see :mod:`entrylint.pidns`), like in a container
 1. orphans are handed to it (injected, or made by the app itself via ``--requests``) and we
    watch whether, and how fast, it reaps them;
 2. it gets SIGTERM (or ``--signal``), as from ``docker stop``, and we watch whether it exits
-   within the grace period.
+   within the grace period, and whether any other process of the namespace was SIGKILLed
+   instead of stopping (outcome "lost"; see :class:`_StopWatcher`).
 
 Module-level imports stay light (click only): ``entrylint`` runs on every commit.
 """
@@ -356,6 +357,9 @@ def measure_reaping(
 #: for the first STOP_TIGHT_SECONDS; POLL after that.
 STOP_POLL = 0.001
 STOP_TIGHT_SECONDS = 2.0
+#: At most this many pidfds are held at once (file descriptors); processes beyond it get
+#: the /proc check only.
+MAX_PIDFDS = 256
 
 
 class _Tracked:
@@ -405,6 +409,7 @@ class _StopWatcher:
         self.p1 = p1
         self.use_pidfd = use_pidfd
         self.tracked: dict[int, _Tracked] = {}
+        self.fds = 0
 
     def look(self) -> None:
         from entrylint.pidns import PF_EXITING, process_flags
@@ -420,7 +425,9 @@ class _StopWatcher:
             if tr is None:
                 if proc.is_zombie:
                     continue  # had exited before we saw it: nothing left to kill
-                fd = self.p1.pidfd(proc.host_pid) if self.use_pidfd else None
+                fd = (self.p1.pidfd(proc.host_pid)
+                      if self.use_pidfd and self.fds < MAX_PIDFDS else None)
+                self.fds += fd is not None
                 tr = self.tracked[proc.host_pid] = _Tracked(
                     proc.ns_pid, proc.name, _cmdline(proc.host_pid, proc.name), fd)
             if proc.is_zombie:
@@ -807,6 +814,14 @@ def probe_command(
     entrylint probe --dockerfile Dockerfile
 
     Needs Linux and root, or unprivileged user namespaces.
+
+    The stop check fails ("lost") when PID 1 exits in time but other processes of the
+    namespace were SIGKILLed: still running when PID 1 exited (the kernel then kills them
+    all, e.g. the app under `tini -- start.sh` without `exec`, or under `npm start`), or
+    SIGKILLed by another process while PID 1 stopped.  Each process's exit status is read
+    through a pidfd, which needs Linux 6.15+.  Older kernels: only processes seen running
+    after PID 1 began to exit count; no false alarms, but most such cases are missed.
+    Processes that start and die between two looks (1 ms apart; 5 ms after 2 s) are not seen.
     """
     import json
     from pathlib import Path
