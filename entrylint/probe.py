@@ -431,14 +431,15 @@ class _StopWatcher:
                 tr = self.tracked[proc.host_pid] = _Tracked(
                     proc.ns_pid, proc.name, _cmdline(proc.host_pid, proc.name), fd)
             if proc.is_zombie:
-                if not p1_exiting:
-                    tr.dead_before = True
+                present.discard(proc.host_pid)  # exited: counted as gone below
             elif p1_exiting:
                 flags = process_flags(proc.host_pid)
                 if flags is not None and not flags & PF_EXITING:
                     tr.seen_after_pid1_exit = True
         if not p1_exiting:
-            # gone before PID 1 began to exit; re-read PID 1: it may have begun since
+            # Exited (zombie) or gone before PID 1 began to exit?  Only if PID 1 is still not
+            # exiting now, after the scan: it may have begun meanwhile, and the kernel may
+            # have killed them since (a scan takes a while on a busy host).
             flags = process_flags(self.p1.host_pid)
             if flags is not None and not flags & PF_EXITING:
                 for pid, tr in self.tracked.items():
