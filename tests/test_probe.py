@@ -627,3 +627,6 @@ def test_describe_lost() -> None:
         "lost — PID 1 exited 0 after 0.01 s, but 1 process was SIGKILLed before PID 1 exited: "
         "python manage.py runserver")
     assert describe_stop(_signal_result(outcome="exited", passed=True)) == "exited 143 after 0.01 s"
+    weak = describe_stop(_signal_result(outcome="exited", passed=True, sigkill_check="proc"))
+    assert weak.startswith("exited 143 after 0.01 s (whether other processes were SIGKILLed")
+    assert "Linux 6.15+" in weak
