@@ -126,3 +126,17 @@ signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
 while True:
     time.sleep(60)
 """
+
+#: Like Django's autoreloader: runs argv[1:] as a child; on SIGTERM it SIGKILLs the child,
+#: waits for it and exits 0.
+KILLS_CHILD = """\
+import os, signal, subprocess, sys, time
+child = subprocess.Popen(sys.argv[1:])
+def stop(*_):
+    child.kill()
+    child.wait()
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    time.sleep(60)
+"""

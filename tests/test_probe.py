@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pid1_apps import (
     FORKING_SERVER,
+    KILLS_CHILD,
     LEAVES_CHILD,
     NEVER_REAPS,
     NO_HANDLER,
@@ -530,6 +531,21 @@ def test_pid1_exiting_without_its_child_is_lost(tmp_path: Path) -> None:
                            orphans="3")
         _assert_lost(code, stop, "app.py")
         assert stop["returncode"] == 0
+
+
+@needs_pidns
+@needs_root
+@needs_exit_status
+def test_pid1_sigkilling_its_child_is_lost(tmp_path: Path) -> None:
+    """Like Django's autoreloader: PID 1 SIGKILLs the app itself, then exits 0."""
+    app = write(tmp_path, "app.py", REAPS)
+    killer = write(tmp_path, "killer.py", KILLS_CHILD)
+    for _ in range(REPEAT):
+        code, stop = _stop(tmp_path, PY, str(killer), PY, str(app))
+        assert stop["outcome"] == "lost", stop
+        assert [(k["when"], k["command"]) for k in stop["sigkilled"]] == [
+            ("before", f"{PY} {app}")]
+        assert code == 1
 
 
 @needs_pidns
