@@ -14,6 +14,7 @@ Not a unit test.  Needs Linux and root (or unprivileged user namespaces).  It
   ``docs/pid1-behaviour.md``.
 
 Usage:  python bench/pid1_table.py [--out docs/pid1-behaviour.md] [--grace 3] [--keep]
+        python bench/pid1_table.py --only "npm start" --update   # re-measure some rows
 Run it with a Python that can import entrylint (the project's venv).
 """
 
@@ -163,6 +164,8 @@ class Case:
     #: extra facts for the knowledge test: server name, shell name, form, init name
     facts: dict[str, Any] = field(default_factory=dict)
     wait: float = 1.0
+    #: the pip package the case needs (server cases)
+    pip: str | None = None
 
 
 def free_port() -> int:
@@ -205,14 +208,15 @@ def ensure_apt(pkgs: list[str], log: list[str]) -> None:
         log.append(f"apt-get install {' '.join(missing)} failed: {done.stderr.strip()[-300:]}")
 
 
-def make_venv(work: Path, log: list[str]) -> tuple[Path, dict[str, str]]:
+def make_venv(work: Path, log: list[str],
+              packages: list[str] | None = None) -> tuple[Path, dict[str, str]]:
     venv = work / "venv"
     print(f"creating venv {venv}", flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
            "--disable-pip-version-check"]
     versions: dict[str, str] = {}
-    for pkg in [*SERVERS_PIP, "dumb-init"]:
+    for pkg in [*SERVERS_PIP, "dumb-init"] if packages is None else packages:
         print(f"pip install {pkg}", flush=True)
         done = sh([*pip, pkg], timeout=900)
         if done.returncode != 0:
@@ -234,7 +238,7 @@ def server_cases(venv: Path, app_dir: Path, installed: dict[str, str]) -> list[C
         if needs is not None and needs not in installed:
             return
         cases.append(Case(name, "server", argv, shown, port=port,
-                          facts={"server": server}, wait=0))
+                          facts={"server": server}, wait=0, pip=needs))
 
     p = free_port()
     add("wsgiref (stdlib)", "wsgiref", [py, "serve_wsgiref.py", str(p)],
@@ -430,6 +434,8 @@ def sigterm_word(run: dict[str, Any]) -> str:
         return "ignored"
     if stop["outcome"] == "exited-early":
         return "exited-early"
+    if stop["outcome"] == "lost":
+        return "lost"  # probe saw processes SIGKILLed when PID 1 exited (or before)
     if run["app_got_sigterm"] is False:
         return "lost"  # PID 1 exited, the app never got the signal (killed with the namespace)
     return "exits"
@@ -501,7 +507,9 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "Columns: **reaps** `yes` (at once) / `periodic` (about once a second) / `no` (zombies",
         "left); **sigterm** `exits` (PID 1 exited, and where the app reports it, the app got",
         "SIGTERM) / `ignored` (no exit within the grace: would be SIGKILLed) / `lost` (PID 1",
-        "exited but the app never got SIGTERM: the kernel killed it with the namespace) /",
+        "exited, but the app was SIGKILLed: it never got SIGTERM, or was killed before it had",
+        "finished stopping; the kernel kills what is left when PID 1 exits.  Seen by the app's",
+        "marker file and, since probe checks it, by the processes' exit statuses) /",
         "`mixed: …` (races; counts over the runs); **PID 1** is the process name of PID 1",
         "after start (an app name means the wrapper exec'd it).",
         "",
@@ -516,6 +524,9 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
                    f"{r['zombies_left']} | `{r['pid1_name']}` |")
     out += ["", "## Versions", ""]
     out += [f"- {k}: {v}" for k, v in sorted(meta["versions"].items())]
+    for upd in meta.get("updates", []):
+        out += ["", f"Re-measured {upd['date']} with `--update` (same host; versions in the "
+                "JSON): " + "; ".join(upd["cases"]) + "."]
     if meta["problems"]:
         out += ["", "## Not measured", ""]
         out += [f"- {p}" for p in meta["problems"]]
@@ -523,10 +534,14 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "",
         "## Notes",
         "",
-        "- `probe` watches PID 1 from outside: for servers it cannot see whether the worker",
-        "  processes got SIGTERM (the reference measurements in shared/ found that Django's",
-        "  autoreloader exits on SIGTERM but SIGKILLs its serving child; not re-checked here).",
-        "  The wrapper rows use the app's marker file for that.",
+        "- `probe` cannot see whether a server's workers got SIGTERM, but it does see (from",
+        "  each process's exit status, Linux 6.15+) when one was SIGKILLed while PID 1 stopped:",
+        "  Django's autoreloader exits on SIGTERM but SIGKILLs its serving child (`lost`, as",
+        "  the reference measurements in shared/ found).  The wrapper rows also use the app's",
+        "  marker file: `tini -g -- start.sh` passes SIGTERM on, but tini exits when the shell",
+        "  dies and the app is SIGKILLed before it has finished stopping.",
+        "- Rows measured before that check (see \"Re-measured\" above for those since) could",
+        "  only tell `lost` from the marker file.",
         "- uWSGI 2.0 treats SIGTERM as *reload* without `--die-on-term`: it does not exit.",
         "- Cases run several times (`mixed`) are races between the init and the shell it runs.",
         "",
@@ -553,7 +568,12 @@ def main() -> int:
     ap.add_argument("--only", help="run only cases whose name contains this text")
     ap.add_argument("--rerender", action="store_true",
                     help="measure nothing: rewrite --out from its own JSON block")
+    ap.add_argument("--update", action="store_true",
+                    help="with --only: measure those cases and replace their rows in --out, "
+                         "keeping the other rows (pip-installs only what they need)")
     args = ap.parse_args()
+    if args.update and not args.only:
+        ap.error("--update needs --only")
     if args.rerender:
         text = args.out.read_text()
         block = text.split("```json\n", 1)[1].split("\n```", 1)[0]
@@ -571,8 +591,14 @@ def main() -> int:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="entrylint-bench-"))
     try:
-        venv, installed = make_venv(work, problems)
         app_dir = work / "app"
+        packages: list[str] | None = None
+        if args.only:  # servers only when a server case is selected
+            every = {k: "?" for k in SERVERS_PIP}
+            wanted = [c for c in server_cases(work / "venv", app_dir, every)
+                      if args.only.lower() in c.name.lower()]
+            packages = [*sorted({c.pip for c in wanted if c.pip}), "dumb-init"]
+        venv, installed = make_venv(work, problems, packages)
         app_dir.mkdir()
         write_programs(app_dir)
         cases = server_cases(venv, app_dir, installed) + wrapper_cases(app_dir, venv)
@@ -605,9 +631,22 @@ def main() -> int:
             "versions": versions, "problems": problems,
             "bench_seconds": round(time.monotonic() - started, 1),
         }
+        if args.update:
+            text = args.out.read_text()
+            old = json.loads(text.split("```json\n", 1)[1].split("\n```", 1)[0])
+            fresh = {r["case"]: r for r in rows}
+            unknown = [name for name in fresh if name not in {r["case"] for r in old["rows"]}]
+            if unknown:
+                print(f"pid1_table: --update: not in {args.out}: {', '.join(unknown)}",
+                      file=sys.stderr)
+                return 2
+            rows = [fresh.get(r["case"], r) for r in old["rows"]]
+            meta = {**old["meta"], "updates": [*old["meta"].get("updates", []), {
+                "date": meta["date"], "cases": sorted(fresh), "versions": meta["versions"],
+                "bench_seconds": meta["bench_seconds"]}]}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(render(rows, meta))
-        print(f"wrote {args.out} in {meta['bench_seconds']} s", flush=True)
+        print(f"wrote {args.out} in {time.monotonic() - started:.1f} s", flush=True)
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -45,7 +45,10 @@ __all__ = [
     "ProbeUnavailable",
     "Stdio",
     "can_probe",
+    "exit_status_supported",
     "namespace_mode",
+    "pidfd_exit_status",
+    "process_flags",
     "start_pid1",
 ]
 
@@ -171,6 +174,79 @@ def _safe_listdir(path: str) -> list[str]:
         return os.listdir(path)
     except OSError:
         return []
+
+
+def process_flags(pid: int) -> int | None:
+    """The kernel's ``PF_*`` flags of ``pid`` (field 9 of ``/proc/<pid>/stat``), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()  # the name (field 2) may hold blanks and ")"
+    try:
+        return int(fields[6])  # fields[0] is field 3 (state)
+    except (IndexError, ValueError):
+        return None
+
+
+#: ``PF_EXITING``: the process has started to exit (``do_exit``).
+PF_EXITING = 0x4
+
+# PIDFD_GET_INFO (Linux 6.13) and its PIDFD_INFO_EXIT (6.15): the exit status of a process
+# that is not our child, kept by the kernel for anyone holding a pidfd opened before the
+# process was reaped.  struct pidfd_info: u64 mask at offset 0, s32 exit_code at offset 60;
+# 64 bytes is PIDFD_INFO_SIZE_VER0, the smallest size the kernel accepts.
+_PIDFD_INFO_SIZE = 64
+_PIDFD_GET_INFO = (3 << 30) | (_PIDFD_INFO_SIZE << 16) | (0xFF << 8) | 11  # _IOWR(0xFF, 11, …)
+_PIDFD_INFO_EXIT = 0x8
+_PIDFD_EXIT_CODE_OFFSET = 60
+
+
+def pidfd_exit_status(fd: int) -> int | None:
+    """The wait status (as ``os.waitpid`` gives it) of the process behind pidfd ``fd``.
+
+    None while the process has not been reaped yet, and always on kernels older than 6.15
+    (see :func:`exit_status_supported`).  The pidfd must have been opened before the
+    process was reaped.
+    """
+    import fcntl
+    import struct
+
+    buf = bytearray(_PIDFD_INFO_SIZE)
+    struct.pack_into("=Q", buf, 0, _PIDFD_INFO_EXIT)
+    try:
+        fcntl.ioctl(fd, _PIDFD_GET_INFO, buf)
+    except OSError:
+        return None
+    (mask,) = struct.unpack_from("=Q", buf, 0)
+    if not mask & _PIDFD_INFO_EXIT:
+        return None
+    (status,) = struct.unpack_from("=i", buf, _PIDFD_EXIT_CODE_OFFSET)
+    return int(status)
+
+
+@functools.lru_cache(maxsize=1)
+def exit_status_supported() -> bool:
+    """True when :func:`pidfd_exit_status` works here (Linux 6.15+): tried on a child."""
+    if not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", ""], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return False
+    try:
+        fd = os.pidfd_open(child.pid)
+    except OSError:
+        child.wait()
+        return False
+    try:
+        child.wait()
+        return pidfd_exit_status(fd) == 0
+    finally:
+        os.close(fd)
 
 
 def _exe(pid: int) -> str | None:
@@ -322,6 +398,23 @@ class Pid1Process:
         if _ns_link(host_pid) != self._ns:
             return None
         return _ns_process(host_pid)
+
+    def pidfd(self, host_pid: int) -> int | None:
+        """A pidfd (``os.pidfd_open``) for a process of the namespace; None if it is gone.
+
+        The caller closes it.  Holding it lets :func:`pidfd_exit_status` tell, once the
+        process is reaped, how it ended, even though it is not our child.
+        """
+        if not hasattr(os, "pidfd_open"):
+            return None
+        try:
+            fd = os.pidfd_open(host_pid)
+        except OSError:
+            return None
+        if _ns_link(host_pid) != self._ns:  # the pid was reused before we opened it
+            os.close(fd)
+            return None
+        return fd
 
     def is_running(self) -> bool:
         """True while PID 1 has not exited."""

@@ -93,3 +93,50 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+#: Like gunicorn's master: two workers; on SIGTERM it stops them (SIGTERM), waits, exits 0.
+STOPS_WORKERS = """\
+import os, signal, sys, time
+kids = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:
+        signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+        while True:
+            time.sleep(60)
+    kids.append(pid)
+def stop(*_):
+    for k in kids:
+        os.kill(k, signal.SIGTERM)
+    for k in kids:
+        os.waitpid(k, 0)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    time.sleep(60)
+"""
+
+#: Starts argv[1:] as a child and exits 0 on SIGTERM without passing it on: the child is
+#: left running, and the kernel SIGKILLs it when this PID 1 exits.
+LEAVES_CHILD = """\
+import os, signal, subprocess, sys, time
+subprocess.Popen(sys.argv[1:])
+signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+while True:
+    time.sleep(60)
+"""
+
+#: Like Django's autoreloader: runs argv[1:] as a child; on SIGTERM it SIGKILLs the child,
+#: waits for it and exits 0.
+KILLS_CHILD = """\
+import os, signal, subprocess, sys, time
+child = subprocess.Popen(sys.argv[1:])
+def stop(*_):
+    child.kill()
+    child.wait()
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    time.sleep(60)
+"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -263,3 +264,33 @@ def test_unprivileged_user_namespace() -> None:
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok []")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
+def test_process_flags() -> None:
+    flags = pidns.process_flags(os.getpid())
+    assert flags is not None
+    assert not flags & pidns.PF_EXITING
+    assert pidns.process_flags(2**22 + 1) is None  # above pid_max's default: no such pid
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and pidns.exit_status_supported()),
+                    reason="needs Linux 6.15+ (PIDFD_INFO_EXIT)")
+def test_pidfd_exit_status_of_a_grandchild() -> None:
+    """Not our child: the status comes from the pidfd, not from waitpid."""
+    shell = subprocess.Popen(["sh", "-c", "sleep 30 & echo $!; wait"], stdout=subprocess.PIPE,
+                             text=True)
+    assert shell.stdout is not None
+    grandchild = int(shell.stdout.readline())
+    fd = os.pidfd_open(grandchild)
+    try:
+        assert pidns.pidfd_exit_status(fd) is None  # still running
+        os.kill(grandchild, signal.SIGKILL)
+        shell.wait(10)  # sh reaps it
+        status = pidns.pidfd_exit_status(fd)
+        assert status is not None
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    finally:
+        os.close(fd)
+        shell.kill()
+        shell.wait()

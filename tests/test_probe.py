@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,11 +15,14 @@ import pytest
 from click.testing import CliRunner, Result
 from pid1_apps import (
     FORKING_SERVER,
+    KILLS_CHILD,
+    LEAVES_CHILD,
     NEVER_REAPS,
     NO_HANDLER,
     PY,
     REAPS,
     REAPS_PERIODICALLY,
+    STOPS_WORKERS,
     free_port,
     needs_pidns,
     write,
@@ -26,7 +30,7 @@ from pid1_apps import (
 
 from entrylint import pidns
 from entrylint.cli import main
-from entrylint.probe import missing_on_host, parse_signal
+from entrylint.probe import SignalResult, describe_stop, missing_on_host, parse_signal
 from entrylint.source import SourceError
 
 #: Short timings: tests check behaviour, not speed (that belongs to bench/).
@@ -426,3 +430,219 @@ def test_dockerfile_missing_file_exits_2(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert f"{tmp_path / 'Dockerfile'}: cannot tell the start command: no such file" \
         in res.stderr
+
+
+# ------------------------------------------- "lost": PID 1 exits, the app is SIGKILLed with it
+
+needs_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="runs inits and shells as PID 1 of a PID namespace: root only (CI runs as root)",
+)
+needs_exit_status = pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and pidns.exit_status_supported()),
+    reason="needs Linux 6.15+ (PIDFD_INFO_EXIT) to read exit statuses of processes that are "
+           "not probe's children; older kernels only get the /proc fallback, which may miss",
+)
+needs_tini = pytest.mark.skipif(shutil.which("tini") is None,
+                                reason="needs tini (apt-get install tini)")
+
+
+def _dumb_init() -> str | None:
+    beside = Path(sys.executable).parent / "dumb-init"  # pip install dumb-init, venv not on PATH
+    return shutil.which("dumb-init") or (str(beside) if beside.exists() else None)
+
+
+needs_dumb_init = pytest.mark.skipif(_dumb_init() is None,
+                                     reason="needs dumb-init (pip install dumb-init)")
+
+#: The racy cases run this many times: a flaky verdict should show here, not in CI later.
+REPEAT = 3
+
+
+def _stop(tmp_path: Path, *argv: str, orphans: str = "0") -> tuple[int, dict[str, Any]]:
+    code, data = probe_json("--orphans", orphans, "--", *argv)
+    return code, data["stop"]
+
+
+def _assert_stopped(code: int, stop: dict[str, Any]) -> None:
+    assert stop["outcome"] == "exited", stop
+    assert stop["sigkilled"] == []
+    assert stop["passed"] is True
+    assert code == 0
+
+
+def _assert_lost(code: int, stop: dict[str, Any], app_word: str) -> None:
+    assert stop["outcome"] == "lost", stop
+    assert stop["passed"] is False
+    assert stop["sigkill_check"] == "exit-status"
+    assert any(k["when"] == "pid1-exit" and app_word in k["command"]
+               for k in stop["sigkilled"]), stop["sigkilled"]
+    assert stop["seconds"] < 2  # PID 1 itself exited in time: that is what fooled probe
+    assert code == 1
+
+
+def _start_sh(tmp_path: Path, app: Path, use_exec: bool) -> Path:
+    script = write(tmp_path, "start.sh",
+                   f"#!/bin/sh\ncd {tmp_path}\n{'exec ' if use_exec else ''}{PY} {app}\n")
+    script.chmod(0o755)
+    return script
+
+
+@needs_pidns
+@needs_root
+@needs_exit_status
+@needs_tini
+def test_tini_start_sh_without_exec_is_lost(tmp_path: Path) -> None:
+    """QA's case: tini forwards SIGTERM to the shell, the shell dies, tini exits 143 at once,
+    and the app, which never got SIGTERM, is SIGKILLed with the namespace."""
+    app = write(tmp_path, "app.py", REAPS)
+    script = _start_sh(tmp_path, app, use_exec=False)
+    for _ in range(REPEAT):
+        code, stop = _stop(tmp_path, "tini", "--", str(script))
+        _assert_lost(code, stop, "app.py")
+        assert stop["returncode"] == 143
+
+
+@needs_pidns
+@needs_root
+@needs_exit_status
+@needs_tini
+def test_tini_start_sh_text_report(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    script = _start_sh(tmp_path, app, use_exec=False)
+    res = probe(*FAST, "--orphans", "0", "--", "tini", "--", str(script))
+    assert res.exit_code == 1
+    line = next(x for x in res.stdout.splitlines() if x.startswith("SIGTERM:"))
+    assert line.startswith("SIGTERM: lost — PID 1 (tini) exited 143 after ")
+    assert (f"but 1 process was still running and was SIGKILLed when the namespace ended: "
+            f"{PY} {app}") in line
+    assert "result: FAIL" in res.stdout
+
+
+@needs_pidns
+@needs_root
+@needs_exit_status
+def test_pid1_exiting_without_its_child_is_lost(tmp_path: Path) -> None:
+    """`sh -c 'python3 app.py'` under a PID 1 that exits on SIGTERM and passes nothing on."""
+    app = write(tmp_path, "app.py", REAPS)
+    leaver = write(tmp_path, "leaver.py", LEAVES_CHILD)
+    for _ in range(REPEAT):
+        code, stop = _stop(tmp_path, PY, str(leaver), "sh", "-c", f"{PY} {app}",
+                           orphans="3")
+        _assert_lost(code, stop, "app.py")
+        assert stop["returncode"] == 0
+
+
+@needs_pidns
+@needs_root
+@needs_exit_status
+def test_pid1_sigkilling_its_child_is_lost(tmp_path: Path) -> None:
+    """Like Django's autoreloader: PID 1 SIGKILLs the app itself, then exits 0."""
+    app = write(tmp_path, "app.py", REAPS)
+    killer = write(tmp_path, "killer.py", KILLS_CHILD)
+    for _ in range(REPEAT):
+        code, stop = _stop(tmp_path, PY, str(killer), PY, str(app))
+        assert stop["outcome"] == "lost", stop
+        assert [(k["when"], k["command"]) for k in stop["sigkilled"]] == [
+            ("before", f"{PY} {app}")]
+        assert code == 1
+
+
+@needs_pidns
+@needs_root
+@needs_exit_status
+@pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
+                    reason="needs node and npm")
+def test_npm_start_is_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "package.json", json.dumps(
+        {"name": "t", "version": "1.0.0", "private": True,
+         "scripts": {"start": "node server.js"}}))
+    write(tmp_path, "server.js", 'process.on("SIGTERM", () => process.exit(0));\n'
+                                 "setInterval(() => {}, 1 << 30);\n")
+    for name, value in (("NPM_CONFIG_UPDATE_NOTIFIER", "false"), ("NPM_CONFIG_FUND", "false"),
+                        ("NPM_CONFIG_AUDIT", "false"), ("NPM_CONFIG_OFFLINE", "true")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    res = probe(*FAST, "--wait", "3", "--orphans", "0", "--format", "json", "--", "npm",
+                "start")
+    _assert_lost(res.exit_code, json.loads(res.stdout)["stop"], "server.js")
+
+
+@needs_pidns
+@needs_root
+@needs_tini
+@pytest.mark.parametrize("app_text", [REAPS, NO_HANDLER], ids=["handler", "no-handler"])
+def test_tini_app_is_not_lost(tmp_path: Path, app_text: str) -> None:
+    """The app exits on SIGTERM (tini's default action without a handler), then tini: the
+    last look before tini's exit may well show the app still exiting; no false alarm."""
+    app = write(tmp_path, "app.py", app_text)
+    for i in range(REPEAT):
+        code, stop = _stop(tmp_path, "tini", "--", PY, str(app), orphans="3" if i else "0")
+        _assert_stopped(code, stop)
+
+
+@needs_pidns
+@needs_root
+@needs_dumb_init
+def test_dumb_init_app_is_not_lost(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    dumb_init = _dumb_init()
+    assert dumb_init is not None
+    for _ in range(REPEAT):
+        _assert_stopped(*_stop(tmp_path, dumb_init, PY, str(app)))
+
+
+@needs_pidns
+@needs_root
+def test_execd_app_and_worker_master_are_not_lost(tmp_path: Path) -> None:
+    app = write(tmp_path, "app.py", REAPS)
+    script = _start_sh(tmp_path, app, use_exec=True)
+    master = write(tmp_path, "master.py", STOPS_WORKERS)
+    for _ in range(REPEAT):
+        _assert_stopped(*_stop(tmp_path, str(script)))
+        _assert_stopped(*_stop(tmp_path, PY, str(master)))
+
+
+@needs_pidns
+@needs_root
+@needs_tini
+def test_proc_fallback_has_no_false_alarm(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels before 6.15: only processes seen running after PID 1 began to exit count."""
+    monkeypatch.setattr(pidns, "exit_status_supported", lambda: False)
+    app = write(tmp_path, "app.py", REAPS)
+    master = write(tmp_path, "master.py", STOPS_WORKERS)
+    for argv in (["tini", "--", PY, str(app)], [PY, str(master)]):
+        for _ in range(REPEAT):
+            code, stop = _stop(tmp_path, *argv)
+            _assert_stopped(code, stop)
+            assert stop["sigkill_check"] == "proc"
+
+
+def _signal_result(**kw: Any) -> SignalResult:
+    base: SignalResult = {
+        "signal": "SIGTERM", "number": 15, "grace_seconds": 10.0, "outcome": "lost",
+        "seconds": 0.01, "returncode": 143, "sigkilled": [], "sigkill_check": "exit-status",
+        "passed": False,
+    }
+    base.update(kw)  # type: ignore[typeddict-item]
+    return base
+
+
+def test_describe_lost() -> None:
+    two = _signal_result(sigkilled=[
+        {"pid": 7, "name": "sh", "command": "sh -c 'node server.js'", "when": "pid1-exit"},
+        {"pid": 8, "name": "node", "command": "node server.js", "when": "pid1-exit"},
+    ])
+    assert describe_stop(two, "npm start") == (
+        "lost — PID 1 (npm start) exited 143 after 0.01 s, but 2 processes were still running "
+        "and were SIGKILLed when the namespace ended: sh -c 'node server.js'; node server.js")
+    before = _signal_result(returncode=0, sigkilled=[
+        {"pid": 9, "name": "python", "command": "python manage.py runserver", "when": "before"}])
+    assert describe_stop(before) == (
+        "lost — PID 1 exited 0 after 0.01 s, but 1 process was SIGKILLed before PID 1 exited: "
+        "python manage.py runserver")
+    assert describe_stop(_signal_result(outcome="exited", passed=True)) == "exited 143 after 0.01 s"
+    weak = describe_stop(_signal_result(outcome="exited", passed=True, sigkill_check="proc"))
+    assert weak.startswith("exited 143 after 0.01 s (whether other processes were SIGKILLed")
+    assert "Linux 6.15+" in weak
