@@ -21,6 +21,7 @@ from entrylint.shell import (
     Node,
     ShellScript,
     Terminal,
+    ends_in_keepalive,
     flatten_and,
     literal,
     long_running_part,
@@ -157,9 +158,10 @@ def shell_exec_text(text: str) -> tuple[str | None, str]:
         parts = flatten_and(node)
         if parts is None:
             return None, "its last command follows `||`"
-        before = long_running_part(sh, parts[:-1])
-        if before is not None:
-            return None, f"`{before}` runs before it as a child of the shell"
+        if ends_in_keepalive(sh, parts[-1]):
+            before = long_running_part(sh, parts[:-1])
+            return None, (f"its last command only keeps the container alive; "
+                          f"`{before}` runs before it as a child of the shell")
         node = unwrap_redirect(parts[-1])[0]
     if node.type != "command":
         return None, f"its last part is a {node.type.replace('_', ' ')}"

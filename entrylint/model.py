@@ -36,6 +36,7 @@ from entrylint.shell import (
     Node,
     ShellScript,
     Terminal,
+    ends_in_keepalive,
     flatten_and,
     literal,
     long_running_part,
@@ -263,7 +264,9 @@ def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
     long_before: str | None = None
     if parts is not None and len(parts) > 1:
         after_and = True
-        long_before = long_running_part(text, parts[:-1])
+        if ends_in_keepalive(text, parts[-1]):
+            # `server && tail -f /dev/null`: the server is the child that matters
+            long_before = long_running_part(text, parts[:-1])
         node, redirected = unwrap_redirect(parts[-1])
     if node.type != "command":
         return ShellExec("stays", f"the last part is a {node.type.replace('_', ' ')}", None)
@@ -279,7 +282,8 @@ def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
     if text.is_background(last):
         return ShellExec("stays", "the command runs in the background", argv)
     if len(stmts) > 1:
-        return ShellExec("stays", "other commands come before it", argv)
+        return ShellExec("stays", "it runs several commands (`;`), and a shell only execs a "
+                                  "lone one", argv)
     if long_before is not None:
         return ShellExec("stays", f"`{long_before}` runs as a child of the shell until it "
                                   f"exits", argv)
@@ -786,7 +790,7 @@ class _Builder:
                 for target_argv in _exec_targets(probe, term, argv[1:]):
                     launch.execs.append(
                         self.follow(target_argv, where, stage, depth + 1, under_init))
-            elif term.kind in ("child", "wait", "loop"):
+            elif term.kind in ("child", "wait", "loop", "keepalive"):
                 launch.stays = True
         return launch
 

@@ -24,6 +24,16 @@ def at_command(rule: str, severity: Severity, script: Script, command: Command, 
                       script.file_offset(command.end), message, fix)
 
 
+def at_first_line(rule: str, severity: Severity, script: Script, start: int, end: int,
+                  message: str) -> Diagnostic:
+    """A diagnostic that covers the first line of a script's bytes ``start``-``end``."""
+    data = script.shell.data
+    nl = data.find(b"\n", start, end)
+    stop = nl if nl != -1 else end
+    return Diagnostic(rule, severity, script.file.path, script.file_offset(start),
+                      script.file_offset(stop), message)
+
+
 def quote_argv(argv: list[str | None]) -> str:
     return " ".join(a if a is not None else "…" for a in argv)
 

@@ -119,7 +119,7 @@ class Command:
         return words
 
 
-Kind = Literal["exec", "child", "short", "loop", "wait", "unknown"]
+Kind = Literal["exec", "child", "short", "loop", "wait", "keepalive", "unknown"]
 
 
 @dataclass
@@ -249,8 +249,8 @@ class ShellScript:
                 continue
             sigs = {(literal(self.data, w) or "").upper().removeprefix("SIG")
                     for w in c.words[2:]}
-            if not sigs & {"TERM", "15", "INT", "QUIT", "2"}:
-                continue
+            if not sigs & {"TERM", "15"}:
+                continue  # docker stop sends SIGTERM
             action = literal(self.data, c.words[1]) or node_text(self.data, c.words[1])
             if re.search(r"\bkill\b", action):
                 return True
@@ -381,6 +381,8 @@ class ShellScript:
                 return [Terminal("short", c, node, via_functions=via)]
             if c.name == "wait":
                 return [Terminal("wait", c, node, via_functions=via)]
+            if is_keepalive(c):
+                return [Terminal("keepalive", c, node, via_functions=via)]
             if c.name in ("command", "eval") and len(c.words) > 1:
                 # `command app` / `eval "$@"` run their argument as a child of the shell
                 return [Terminal("child", c, node, via_functions=via)]
@@ -497,6 +499,24 @@ def flatten_and(node: Node) -> list[Node] | None:
             return None
         out += part
     return out
+
+
+def is_keepalive(command: Command) -> bool:
+    """``tail -f /dev/null``, ``sleep infinity``: commands that only keep a shell alive."""
+    args = [command.word_text(w).strip("'\"") for w in command.words[1:]]
+    if command.name == "tail":
+        return any(a in ("-f", "-F", "--follow") or (a.startswith("-") and "f" in a[1:]
+                                                      and not a.startswith("--"))
+                   for a in args)
+    if command.name == "sleep" and args:
+        return args[0] in ("infinity", "inf") or (args[0].isdigit() and int(args[0]) >= 3600)
+    return False
+
+
+def ends_in_keepalive(script: ShellScript, node: Node) -> bool:
+    inner, _ = unwrap_redirect(node)
+    c = script._command(inner, "plain", redirected=False) if inner.type == "command" else None
+    return c is not None and is_keepalive(c)
 
 
 def long_running_part(script: ShellScript, parts: list[Node]) -> str | None:

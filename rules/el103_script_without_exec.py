@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import exec_insert_fix
 from entrylint.model import ImageModel
-from entrylint.rulekit import at_command
+from entrylint.rulekit import at_command, at_first_line
 
 ID = "EL103"
 NAME = "script-without-exec"
@@ -53,7 +53,26 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         sh = script.shell
         forwards = sh.traps_term()
         for term in sh.terminals():
+            if term.kind == "loop":
+                yield at_first_line(
+                    ID, SEVERITY, script, term.node.start_byte, term.node.end_byte,
+                    f"{script.display} ends in a loop: the shell stays PID 1 and runs each "
+                    f"command as its child, so SIGTERM from `docker stop` reaches neither and "
+                    f"they are SIGKILLed after the grace period. Let a supervisor or an init "
+                    f"restart the server, and run it with `exec`",
+                )
+                continue
             if term.command is None:
+                continue
+            if term.kind == "keepalive":
+                keep = " ".join(term.command.text.split())
+                yield at_command(
+                    ID, SEVERITY, script, term.command,
+                    f"`{keep}` only keeps the shell alive while the server runs before it or "
+                    f"in the background: the shell stays PID 1, does not pass SIGTERM on, and "
+                    f"the server is SIGKILLed after the grace period. Run the server last, "
+                    f"with `exec`, instead",
+                )
                 continue
             if term.kind == "wait":
                 if forwards:
