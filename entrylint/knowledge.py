@@ -10,6 +10,7 @@ that ``entrylint probe`` produced.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -212,8 +213,10 @@ class BaseImage:
         return self.distro in ("debian", "alpine", "rhel", "wolfi")
 
 
-_DEBIAN_TAG_WORDS = ("bookworm", "bullseye", "buster", "trixie", "stretch", "slim", "jammy",
-                     "noble", "focal", "bionic", "xenial", "oracular", "plucky", "sid")
+#: Words of a tag (split on - . _) that name a Debian or Ubuntu release.
+_DEBIAN_TAG_WORDS = frozenset({"bookworm", "bullseye", "buster", "trixie", "stretch", "slim",
+                               "jammy", "noble", "focal", "bionic", "xenial", "oracular",
+                               "plucky", "sid", "debian", "ubuntu"})
 
 #: Official images whose default tag is Debian-based and that set no ENTRYPOINT.
 _NO_ENTRYPOINT_LANG = frozenset(
@@ -302,10 +305,19 @@ def describe_base(ref: str) -> BaseImage:
     short = name.rsplit("/", 1)[-1]
     if name == "scratch":
         return BaseImage(ref, "scratch", "none", "none")
-    if "distroless" in name or (name.startswith("cgr.dev/chainguard/") and short != "wolfi-base"):
-        # Distroless images have no shell; their ":debug" variants have BusyBox.
-        shell: ShellKind = "ash" if "debug" in tag else "none"
-        return BaseImage(ref, "distroless", shell, "none")
+    tokens = set(re.split(r"[-._]", tag))
+    if name.startswith("cgr.dev/chainguard/") and short != "wolfi-base":
+        # Chainguard images: no shell, except the "-dev" variants (BusyBox and apk); most set
+        # an ENTRYPOINT of their own (cgr.dev/chainguard/python's is python).
+        if "dev" in tokens:
+            return BaseImage(ref, "wolfi", "ash", "unknown")
+        return BaseImage(ref, "distroless", "none", "unknown")
+    if "distroless" in name:
+        # No shell: even ":debug" has BusyBox only at /busybox/sh, not at /bin/sh.  static,
+        # base and cc set no ENTRYPOINT; python3, nodejs and java run their interpreter.
+        entry: EntrypointKind = "none" if short.startswith(("static", "base", "cc")) \
+            else "unknown"
+        return BaseImage(ref, "distroless", "none", entry)
     if "windows" in name or "nanoserver" in name or "servercore" in name:
         return BaseImage(ref, "windows", "windows", "unknown")
     if short == "busybox":
@@ -315,20 +327,20 @@ def describe_base(ref: str) -> BaseImage:
         distro: Distro = "alpine"
     elif short in _PLAIN_OS:
         distro = _PLAIN_OS[short]  # type: ignore[assignment]
-    elif (short in _RHEL_DEFAULT or "ubi" in short
+    elif (short in _RHEL_DEFAULT or "ubi" in short or any(t.startswith("ubi") for t in tokens)
           or name.startswith("registry.access.redhat.com/")):
         distro = "rhel"
-    elif any(w in tag for w in _DEBIAN_TAG_WORDS):
+    elif tokens & _DEBIAN_TAG_WORDS:
         distro = "debian"
     elif short in _DEBIAN_DEFAULT:
         distro = "debian"  # the default tags of these official images are Debian or Ubuntu
     else:
         distro = "unknown"
-    shell = {"debian": "dash", "alpine": "ash", "rhel": "bash", "wolfi": "ash"}.get(
-        distro, "unknown"
-    )  # type: ignore[assignment]
+    shells: dict[str, ShellKind] = {"debian": "dash", "alpine": "ash", "rhel": "bash",
+                                    "wolfi": "ash"}
+    shell = shells.get(distro, "unknown")
     if name in _INIT_ENTRYPOINT or short in _INIT_ENTRYPOINT:
-        entry: EntrypointKind = "init"
+        entry = "init"
     elif short in _EXEC_WRAPPER_ENTRYPOINT or name in _EXEC_WRAPPER_ENTRYPOINT:
         entry = "exec-wrapper"
     elif short in _PLAIN_OS or ("/" not in name and (short in _NO_ENTRYPOINT_LANG

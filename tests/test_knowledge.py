@@ -14,7 +14,7 @@ from entrylint.knowledge import describe_base, is_init, reaps
         ("node:22", "debian", "dash", "exec-wrapper"),
         ("postgres:16", "debian", "dash", "exec-wrapper"),
         ("gcr.io/distroless/static-debian12:nonroot", "distroless", "none", "none"),
-        ("gcr.io/distroless/base:debug", "distroless", "ash", "none"),
+        ("gcr.io/distroless/base:debug", "distroless", "none", "none"),  # /busybox/sh only
         ("scratch", "scratch", "none", "none"),
         ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", "rhel", "bash", "none"),
         ("jenkins/jenkins:lts", "unknown", "unknown", "init"),
@@ -60,3 +60,19 @@ def test_images_that_are_not_debian(ref: str, distro: str, shell: str) -> None:
     b = describe_base(ref)
     assert (b.distro, b.shell) == (distro, shell)
     assert b.has_package_manager == (distro in ("debian", "alpine", "rhel", "wolfi"))
+
+
+@pytest.mark.parametrize(
+    ("ref", "distro", "shell", "entrypoint"),
+    [
+        ("eclipse-temurin:17-jre-ubi9-minimal", "rhel", "bash", "none"),
+        ("cgr.dev/chainguard/python:latest-dev", "wolfi", "ash", "unknown"),
+        ("cgr.dev/chainguard/python:latest", "distroless", "none", "unknown"),
+        ("gcr.io/distroless/python3-debian12", "distroless", "none", "unknown"),
+        ("myorg/app:inside", "unknown", "unknown", "unknown"),  # not the Debian release "sid"
+        ("mysql:8.0-debian", "debian", "dash", "exec-wrapper"),
+    ],
+)
+def test_third_qa_pass_images(ref: str, distro: str, shell: str, entrypoint: str) -> None:
+    b = describe_base(ref)
+    assert (b.distro, b.shell, b.entrypoint) == (distro, shell, entrypoint)
