@@ -64,6 +64,8 @@ def all_rules() -> tuple[Rule, ...]:
 
 
 def is_dockerfile_name(name: str) -> bool:
+    if name.endswith(".dockerignore"):
+        return False  # Dockerfile.dockerignore: BuildKit's ignore file for that Dockerfile
     return any(fnmatch.fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
 
 

@@ -395,7 +395,7 @@ class _Builder:
         self.notes: list[str] = []
         self.unresolved: list[Unresolved] = []
         self.scripts: list[Script] = []
-        self._ignore = _dockerignore(context)
+        self._ignore = _dockerignore(context, path)
         self._file_cache: dict[Path, SourceFile | SourceError] = {}
         #: shell-form ENTRYPOINT/CMD text -> (instruction, byte offset of the text in the file,
         #: or -1 when it spans continuation lines)
@@ -551,6 +551,10 @@ class _Builder:
             rel = path.relative_to(root).as_posix()
         except ValueError:
             return False
+        if rel == ".":
+            return False  # the context itself is never excluded (`*` then `!start.sh`)
+        if path.is_dir():
+            rel += "/"
         return bool(self._ignore.match_file(rel))
 
     def resolve_file(self, stage: Stage, cpath: str, depth: int = 0
@@ -683,8 +687,7 @@ class _Builder:
             finally:
                 self._ignore = saved
             if hit is not None:
-                return (f"the file that COPY/ADD would put there is excluded by "
-                        f"{display_path(self.context / '.dockerignore')}")
+                return "the file that COPY/ADD would put there is excluded by .dockerignore"
         return (f"no COPY/ADD of the final stage puts it there from the build context "
                 f"({display_path(self.context)}); it may come from the base image or a RUN "
                 f"step")
@@ -954,10 +957,10 @@ def _looks_like_script(name: str) -> bool:
     return "/" in name and ("entrypoint" in stem or stem in ("start", "run", "boot", "launch"))
 
 
-def _dockerignore(context: Path) -> pathspec.GitIgnoreSpec | None:
-
-    for name in (".dockerignore",):
-        p = context / name
+def _dockerignore(context: Path, dockerfile: Path) -> pathspec.GitIgnoreSpec | None:
+    """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` beside the Dockerfile
+    wins over the context's ``.dockerignore``."""
+    for p in (dockerfile.parent / f"{dockerfile.name}.dockerignore", context / ".dockerignore"):
         if p.is_file():
             try:
                 lines = p.read_text(encoding="utf-8", errors="replace").splitlines()

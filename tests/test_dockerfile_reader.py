@@ -28,7 +28,8 @@ EXTRA = {
 
 def _cases() -> list[tuple[str, bytes]]:
     cases = [(str(p.relative_to(FIXTURES)), p.read_bytes())
-             for p in sorted(FIXTURES.rglob("*Dockerfile*")) if p.is_file()]
+             for p in sorted(FIXTURES.rglob("*Dockerfile*"))
+             if p.is_file() and not p.name.endswith(".dockerignore")]
     cases += [(k, v.encode()) for k, v in EXTRA.items()]
     return cases
 
