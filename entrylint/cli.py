@@ -79,7 +79,7 @@ def _fail(message: str) -> NoReturn:
               help="PATHs are changed files (pre-commit): lint the Dockerfiles among them and "
                    "those of the repository whose start-up runs a changed shell script; "
                    "ignore other files.")
-@click.option("--context", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--context", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Build context directory (default: the Dockerfile's directory, or the "
                    "compose file's build.context).")
 @click.option("--target", help="Lint this stage instead of the last one.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob as globmod
+import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -996,6 +997,11 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
          compose: ComposeInfo | None = None) -> ImageModel:
     """Build the image model of one Dockerfile.  Raises :class:`SourceError`."""
     root = repo_root or find_repo_root(path.parent)
+    if context is not None:
+        # `--context ..`: a context above the Dockerfile's directory widens the repository
+        ctx_abs, root_abs = context.resolve(), root.resolve()
+        if ctx_abs != root_abs and root_abs not in ctx_abs.parents:
+            root = Path(os.path.commonpath([ctx_abs, root_abs]))
     source = read_source(path, root=root)
     if compose is None:
         compose = find_compose(path, root)
@@ -1054,6 +1060,7 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
             services = doc.get("services") if isinstance(doc, dict) else None
             if not isinstance(services, dict):
                 continue
+            found: list[bool] = []
             for svc in services.values():
                 if not isinstance(svc, dict):
                     continue
@@ -1067,5 +1074,9 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
                     continue
                 ctx_path = (directory / ctx).resolve()
                 if (ctx_path / dfname).resolve() == target:
-                    return ComposeInfo(context=ctx_path, init=svc.get("init") is True, file=f)
+                    found.append(svc.get("init") is True)
+                    context = ctx_path
+            if found:
+                # every service that runs this image must have an init for EL104 to hold off
+                return ComposeInfo(context=context, init=all(found), file=f)
     return ComposeInfo()

@@ -308,3 +308,34 @@ def test_text_renderer_keeps_a_finding_on_one_line() -> None:
     d.end_column = 2
     out = to_text([d], {}, colour=False)
     assert out == "start.sh:1:1: EL103 [error] `a \\ b` runs as a child\n"
+
+
+def test_context_above_the_dockerfile_without_a_git_repository(tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text(
+        'FROM python:3.12-slim\nCOPY scripts/start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n')
+    (tmp_path / "scripts" / "start.sh").write_text("#!/bin/sh\npython app.py\n")
+    r = invoke(["check", "--format", "json", "--context", ".", "docker/Dockerfile"], tmp_path)
+    assert [(d["rule"], d["path"]) for d in json.loads(r.stdout)] == [
+        ("EL103", "scripts/start.sh")]
+    r = invoke(["check", "--context", "nope", "docker/Dockerfile"], tmp_path)
+    assert r.exit_code == 2 and "nope" in r.output
+
+
+def test_compose_init_must_hold_for_every_service_of_the_image(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text('FROM node:22-slim\nCMD ["node", "s.js"]\n')
+    for first, second in (("web", "worker"), ("worker", "web")):
+        services = {"web": "    build: ./app\n    init: true\n",
+                    "worker": "    build: ./app\n"}
+        (tmp_path / "compose.yaml").write_text(
+            f"services:\n  {first}:\n{services[first]}  {second}:\n{services[second]}")
+        r = invoke(["check", "--format", "json", "."], tmp_path)
+        assert [d["rule"] for d in json.loads(r.stdout)] == ["EL104"], (first, second)
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    build: ./app\n    init: true\n"
+        "  worker:\n    build: ./app\n    init: true\n")
+    r = invoke(["check", "--format", "json", "."], tmp_path)
+    assert json.loads(r.stdout) == []
