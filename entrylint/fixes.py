@@ -535,3 +535,17 @@ def drop_exec_fix(model: ImageModel, ins: Instruction) -> Fix | None:
         return None
     return Fix("remove `\"exec\"`: exec form already runs the program as PID 1",
                (replace_args(model, ins, form[1:]),), SAFE)
+
+
+def split_words_fix(model: ImageModel, ins: Instruction) -> Fix | None:
+    """``["gunicorn app:app", "--x"]`` -> ``["gunicorn", "app:app", "--x"]`` when the first
+    element is a command that needs no shell."""
+    form = ins.exec_form
+    if not form:
+        return None
+    words, _why = plain_argv(form[0])
+    if not words or words[0] == "exec":
+        return None
+    argv = [*words, *form[1:]]
+    return Fix(f"give each word its own element: `{json_array(argv)}`",
+               (replace_args(model, ins, argv),), SAFE)

@@ -643,6 +643,9 @@ class _Builder:
         if prog == "exec":
             return Launch("unknown", argv, where,
                           how="`exec` is a shell builtin, not a program: it cannot be started")
+        if argv[0] != argv[0].strip() or " " in argv[0]:
+            return Launch("unknown", argv, where,
+                          how="one word with spaces names no program: it cannot be started")
         found = self.which(stage, argv[0]) if argv[0] else None
         from_context = found is not None
         if knowledge.is_init(argv[0], from_build_context=from_context):
