@@ -342,8 +342,9 @@ def install_line(program: str, distro: str) -> str | None:
 
 
 _NO_TINI_WHY: dict[str, str] = {
-    "rhel": "RHEL/UBI repositories have no tini package (EPEL has one, or copy the static "
-            "release binary)",
+    "rhel": "on RHEL-family images (UBI, Oracle Linux, Amazon Linux) entrylint does not "
+            "install with dnf/yum: UBI has no tini package (EPEL and Fedora do), or copy the "
+            "static release binary",
     "distroless": "a distroless image has no package manager: copy a static tini from a "
                   "builder stage",
     "scratch": "a scratch image has no package manager: copy a static tini from a builder "

@@ -45,6 +45,9 @@ def to_json(diags: Sequence[Diagnostic], files: dict[Any, SourceFile]) -> str:
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
+#: Source lines longer than this are cut in the text report.
+MAX_SOURCE_WIDTH = 160
+
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
@@ -71,8 +74,11 @@ def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour
         src = files.get(d.path)
         if show_source and src is not None and 1 <= d.line <= src.line_count:
             text = src.line_text(d.line).replace("\t", " ")
-            lines.append(f"    {text}")
             width = max(1, (d.end_column - d.column) if d.end_line == d.line else
                         len(text) - d.column + 1)
+            if d.column - 1 + width > MAX_SOURCE_WIDTH:  # a huge line: show only its start
+                continue
+            lines.append(f"    {text[:MAX_SOURCE_WIDTH]}"
+                         + (" …" if len(text) > MAX_SOURCE_WIDTH else ""))
             lines.append("    " + " " * (d.column - 1) + "^" * width)
     return "\n".join(lines) + ("\n" if lines else "")

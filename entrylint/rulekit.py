@@ -64,7 +64,7 @@ def shell_form_verdict(model: ImageModel, ins: Instruction) -> tuple[Severity, s
             json.loads(ins.args)
             why = "an array of strings is needed"
         except json.JSONDecodeError as exc:
-            why = exc.msg.lower()
+            why = f"{exc.msg.lower()} at column {exc.colno}"
             if "'" in ins.args:
                 why = "JSON strings need double quotes"
         return ("error",

@@ -92,11 +92,15 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             cmd = term.command
             text = " ".join(cmd.text.split())
             if len(text) > 60:
-                text = text[:57] + "..."
+                text = text[:59] + "…"
             prefix = " ".join(cmd.source[cmd.node.start_byte : cmd.words[0].start_byte]
                               .decode("utf-8", errors="replace").split()) if cmd.words else ""
             suggestion = f"{prefix} exec {text[len(prefix):].strip()}".strip() \
                 if prefix and text.startswith(prefix) else f"exec {text}"
+            if cmd.name in ("eval", "command") and len(cmd.words) > 1:
+                # there is no `eval` or `command` program to exec: exec what they run
+                rest = " ".join(cmd.word_text(w) for w in cmd.words[1:])
+                suggestion = f"exec {rest}"
             how = ""
             if term.command.context == "pipeline" or term.reason == "pipeline":
                 how = " (it is part of a pipeline, so it cannot be exec'd as written)"

@@ -78,15 +78,22 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         if text not in names:
             names.append(text)
     shown = " / ".join(f"`{n}`" for n in names)
-    fix = init_fix(model, process_group=any(c.kind == "swallower" for c in offenders))
+    swallowers = [c for c in offenders if c.kind == "swallower"]
+    fix = init_fix(model, process_group=bool(swallowers))
     why_not = no_init_fix_reason(model)
-    diag = at_instruction(
-        ID, SEVERITY, model, where,
-        f"PID 1 will be {shown}, which never reaps orphaned processes: they stay zombies for "
-        f"the life of the container. Run it under an init: `ENTRYPOINT [\"tini\", \"--\"]` "
-        f"(or `docker run --init`, compose `init: true`)",
-        fix,
-    )
+    if swallowers:
+        name = swallowers[0].name
+        message = (f"PID 1 will be {shown}: {name} never reaps orphaned processes, and it "
+                   f"does not pass SIGTERM on to the app ({knowledge.SIGNAL_SWALLOWERS[name]}). "
+                   f"Run the app itself in exec form, or at least under "
+                   f"`ENTRYPOINT [\"tini\", \"-g\", \"--\"]`, which signals the whole process "
+                   f"group (plain `--init` does not help here)")
+    else:
+        message = (f"PID 1 will be {shown}, which never reaps orphaned processes: they stay "
+                   f"zombies for the life of the container. Run it under an init: "
+                   f"`ENTRYPOINT [\"tini\", \"--\"]` (or `docker run --init`, compose "
+                   f"`init: true`)")
+    diag = at_instruction(ID, SEVERITY, model, where, message, fix)
     if fix is None and why_not is not None:
         diag.notes.append(f"no automatic fix: {why_not}")
         diag.message += f" (no automatic fix: {why_not})"
