@@ -112,3 +112,17 @@ def test_bare_cmd_is_not_a_shell_command(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM debian:12\nCMD\n")
     _code, out = run(tmp_path)
     assert "EL101" not in out
+
+
+def test_npm_start_message_says_sigterm_is_lost(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text('FROM node:22-slim\nCMD ["npm", "start"]\n')
+    code, out = run(tmp_path)
+    assert code == 1
+    assert "does not pass SIGTERM on" in out and '"tini", "-g", "--"' in out
+
+
+def test_eval_suggestion_execs_what_eval_runs(tmp_path: Path) -> None:
+    repo = project(tmp_path, '#!/bin/sh\neval "$@"\n')
+    _code, out = run(repo)
+    assert 'Use `exec "$@"`' in out
