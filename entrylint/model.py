@@ -11,6 +11,7 @@ import contextlib
 import glob as globmod
 import os
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from entrylint.shell import (
     flatten_and,
     literal,
     long_running_part,
+    node_text,
     shebang_interpreter,
     unwrap_redirect,
 )
@@ -943,12 +945,58 @@ def _exec_targets(script: ShellScript, term: Terminal,
     if not any(command.word_text(w) in _ALL_ARGS for w in words):
         return [plain]
     candidates = [plain]
+    keep_plain = True
     for c in script.iter_commands():
         if c.name == "set" and len(c.words) > 2 and c.word_text(c.words[1]) == "--":
+            holds = _guard(script, c, script_args[0] if script_args else None)
+            if holds is False:
+                continue  # `if [ "${1#-}" != "$1" ]; then set -- …` with CMD ["gunicorn"]
+            if holds is True:
+                keep_plain = False  # `if [ "$1" = web ]; then set -- gunicorn …` with web
             new_args = _substitute_args(c, c.words[2:], script_args)
             candidates.append(_substitute_args(command, words, new_args))
+    if not keep_plain:
+        candidates.remove(plain)
     plausible = [a for a in candidates if _plausible_command(a)]
     return plausible or [plain]
+
+
+_STARTS_WITH_DASH = re.compile(
+    r"""^\[\[?\s*"?\$\{1#-\}"?\s*!=\s*"?\$1"?\s*\]\]?$"""
+    r"""|^\[\[?\s*"?\$\{1:0:1\}"?\s*==?\s*['"]?-['"]?\s*\]\]?$""")
+_EQUALS = re.compile(r"""^\[\[?\s*"?\$\{?1\}?"?\s*(==?|!=)\s*['"]?([^'"\s\]]+)['"]?\s*\]\]?$""")
+
+
+def _guard(script: ShellScript, command: Command, arg1: str | None) -> bool | None:
+    """Whether ``command`` runs, when it sits in the ``then`` of an ``if`` whose test of
+    ``$1`` entrylint can evaluate for ``arg1``: ``[ "${1#-}" != "$1" ]`` (an option),
+    ``[ "$1" = 'postgres' ]``, joined with ``||``.  None when it cannot tell."""
+    if arg1 is None:
+        return None
+    node = command.node
+    parent = node.parent
+    while parent is not None and parent.type in ("redirected_statement", "list"):
+        node, parent = parent, parent.parent
+    if parent is None or parent.type != "if_statement":
+        return None
+    condition = parent.child_by_field_name("condition")
+    if condition is None or node.start_byte < condition.end_byte:
+        return None
+    if any(ch.type == "then" and ch.start_byte > node.start_byte for ch in parent.children):
+        return None
+    tests = re.split(r"\s*\|\|\s*", node_text(script.data, condition).strip().rstrip(";"))
+    for test in tests:
+        test = test.strip()
+        if _STARTS_WITH_DASH.match(test):
+            if arg1.startswith("-"):
+                return True
+            continue
+        m = _EQUALS.match(test)
+        if m is None:
+            return None  # a test entrylint cannot evaluate: it may hold
+        if (arg1 == m.group(2)) == (m.group(1) != "!="):
+            return True
+    return False
 
 
 def _looks_like_script(name: str) -> bool:
