@@ -529,24 +529,26 @@ def shell_c_exec_fix(model: ImageModel, ins: Instruction, text: str) -> Fix | No
                (replace_args(model, ins, argv),), SAFE)
 
 
-def drop_exec_fix(model: ImageModel, ins: Instruction) -> Fix | None:
-    """``["exec", "app", …]`` -> ``["app", …]``: exec form already makes ``app`` PID 1."""
+def drop_exec_fix(model: ImageModel, ins: Instruction, index: int = 0) -> Fix | None:
+    """``[…, "exec", "app", …]`` -> ``[…, "app", …]``: exec form already makes ``app`` the
+    process (``index`` is where ``"exec"`` stands)."""
     form = ins.exec_form
-    if not form or form[0] != "exec" or len(form) < 2:
+    if not form or index + 1 >= len(form) or form[index] != "exec":
         return None
-    return Fix("remove `\"exec\"`: exec form already runs the program as PID 1",
-               (replace_args(model, ins, form[1:]),), SAFE)
+    argv = form[:index] + form[index + 1 :]
+    return Fix("remove `\"exec\"`: exec form already runs the program itself",
+               (replace_args(model, ins, argv),), SAFE)
 
 
-def split_words_fix(model: ImageModel, ins: Instruction) -> Fix | None:
-    """``["gunicorn app:app", "--x"]`` -> ``["gunicorn", "app:app", "--x"]`` when the first
-    element is a command that needs no shell."""
+def split_words_fix(model: ImageModel, ins: Instruction, index: int = 0) -> Fix | None:
+    """``["gunicorn app:app", "--x"]`` -> ``["gunicorn", "app:app", "--x"]`` when the element
+    at ``index`` (run as a program) is a command that needs no shell."""
     form = ins.exec_form
-    if not form:
+    if not form or index >= len(form):
         return None
-    words, _why = plain_argv(form[0])
+    words, _why = plain_argv(form[index])
     if not words or words[0] == "exec":
         return None
-    argv = [*words, *form[1:]]
+    argv = [*form[:index], *words, *form[index + 1 :]]
     return Fix(f"give each word its own element: `{json_array(argv)}`",
                (replace_args(model, ins, argv),), SAFE)

@@ -711,6 +711,8 @@ class _Builder:
                 return Launch("unknown", argv, where, shell_kind=kind)
             if a == "-c" or (a.startswith("-") and "c" in a[1:] and not a.startswith("--")):
                 text = args[i + 1] if i + 1 < len(args) else None
+                if text is None:  # `sh -c "$*"`: the command is only known at run time
+                    return Launch("unknown", argv, where, shell_kind=kind)
                 break
             if a.startswith("-") or a.startswith("+"):
                 i += 1
@@ -977,26 +979,40 @@ def _guard(script: ShellScript, command: Command, arg1: str | None) -> bool | No
     parent = node.parent
     while parent is not None and parent.type in ("redirected_statement", "list"):
         node, parent = parent, parent.parent
+    negate = False
+    if parent is not None and parent.type == "else_clause":
+        negate, node, parent = True, parent, parent.parent
     if parent is None or parent.type != "if_statement":
+        return None
+    if not negate and any(ch.type == "elif_clause" for ch in parent.children):
         return None
     condition = parent.child_by_field_name("condition")
     if condition is None or node.start_byte < condition.end_byte:
         return None
-    if any(ch.type == "then" and ch.start_byte > node.start_byte for ch in parent.children):
+    if not negate and any(ch.type == "then" and ch.start_byte > node.start_byte
+                          for ch in parent.children):
         return None
-    tests = re.split(r"\s*\|\|\s*", node_text(script.data, condition).strip().rstrip(";"))
-    for test in tests:
+    holds = _evaluate_test(node_text(script.data, condition), arg1)
+    if holds is None:
+        return None
+    return not holds if negate else holds
+
+
+def _evaluate_test(text: str, arg1: str) -> bool | None:
+    """``[ "$1" = web ] || [ "$1" = api ]`` (or ``-o``) for ``$1`` = ``arg1``; None when
+    some part cannot be evaluated."""
+    text = re.sub(r"\s+-o\s+", " ] || [ ", text.strip().rstrip(";"))
+    result = False
+    for test in re.split(r"\s*\|\|\s*", text):
         test = test.strip()
         if _STARTS_WITH_DASH.match(test):
-            if arg1.startswith("-"):
-                return True
+            result = result or arg1.startswith("-")
             continue
         m = _EQUALS.match(test)
         if m is None:
             return None  # a test entrylint cannot evaluate: it may hold
-        if (arg1 == m.group(2)) == (m.group(1) != "!="):
-            return True
-    return False
+        result = result or ((arg1 == m.group(2)) == (m.group(1) != "!="))
+    return result
 
 
 def _looks_like_script(name: str) -> bool:

@@ -76,8 +76,10 @@ def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour
             text = src.line_text(d.line).replace("\t", " ")
             width = max(1, (d.end_column - d.column) if d.end_line == d.line else
                         len(text) - d.column + 1)
-            if d.column - 1 + width > MAX_SOURCE_WIDTH:  # a huge line: show only its start
-                continue
+            if d.column > MAX_SOURCE_WIDTH:
+                continue  # the finding starts past what a line of the report shows
+            # a huge line: show only its start, and the caret up to there
+            width = min(width, MAX_SOURCE_WIDTH - d.column + 1)
             lines.append(f"    {text[:MAX_SOURCE_WIDTH]}"
                          + (" …" if len(text) > MAX_SOURCE_WIDTH else ""))
             lines.append("    " + " " * (d.column - 1) + "^" * width)

@@ -28,6 +28,8 @@ def _parser() -> tree_sitter.Parser:
 
 Node = tree_sitter.Node
 
+_KILL = re.compile(r"\b(?:kill|pkill|killall)\b")
+
 _NEEDS_SHELL = re.compile(r"[$`*?\[~{}]")
 
 
@@ -252,13 +254,31 @@ class ShellScript:
             if not sigs & {"TERM", "15"}:
                 continue  # docker stop sends SIGTERM
             action = literal(self.data, c.words[1]) or node_text(self.data, c.words[1])
-            if re.search(r"\bkill\b", action):
+            if c.words[1].type == "string" and self._expanded_too_early(c):
+                continue  # trap "kill $PID" TERM before PID=$!: $PID is empty in the trap
+            if _KILL.search(action):
                 return True
             for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", action):
                 body = self.functions.get(name)
-                if body is not None and re.search(r"\bkill\b", node_text(self.data, body)):
+                if body is not None and _KILL.search(node_text(self.data, body)):
                     return True
         return False
+
+    def _expanded_too_early(self, trap: Command) -> bool:
+        """A double-quoted trap action expands its variables when the trap is set: one that
+        is assigned only later is empty in the action."""
+        names = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", trap.word_text(trap.words[1])))
+        if not names:
+            return False
+
+        def assigned_before(node: Node) -> bool:
+            if node.type == "variable_assignment" and node.start_byte < trap.start:
+                name = node.child_by_field_name("name")
+                if name is not None and node_text(self.data, name) in names:
+                    return True
+            return any(assigned_before(ch) for ch in node.named_children)
+
+        return not assigned_before(self.tree.root_node)
 
     # -- terminals --------------------------------------------------------------------------
     def terminals(self, args: list[str | None] | None = None) -> list[Terminal]:
@@ -318,6 +338,14 @@ class ShellScript:
         return None
 
     def _terminals_of(self, stmts: list[Node], depth: int, via: list[str]) -> list[Terminal]:
+        # An unconditional `exec cmd` ends the script: what follows it never runs.
+        for i, stmt in enumerate(stmts):
+            inner, _ = unwrap_redirect(stmt)
+            if inner.type == "command" and not self.is_background(stmt):
+                c = self._command(inner, "plain", redirected=False)
+                if c is not None and c.is_exec:
+                    stmts = stmts[: i + 1]
+                    break
         trailing: list[Node] = []
         for stmt in reversed(stmts):
             if self._is_tail_noise(stmt):
@@ -372,6 +400,13 @@ class ShellScript:
                 if len(c.words) == 1:
                     return [Terminal("short", c, node, via_functions=via,
                                      reason="exec with only redirections")]
+                target = c.exec_target()
+                if target:
+                    name = literal(self.data, target[0]) or ""
+                    if _keepalive(name, [c.word_text(w) for w in target[1:]]):
+                        # `app & exec tail -f /dev/null`: tail becomes PID 1 and the app
+                        # never hears SIGTERM
+                        return [Terminal("keepalive", c, node, via_functions=via)]
                 return [Terminal("exec", c, node, via_functions=via)]
             if c.name is not None and c.name in self.functions and c.name not in via:
                 body = self.functions[c.name]
@@ -468,8 +503,11 @@ class ShellScript:
         if t == "negated_command":
             kids = node.named_children
             return self._terminal(kids[-1], depth, via, "negated") if kids else []
-        if t in ("while_statement", "for_statement", "c_style_for_statement", "select_statement"):
+        if t in ("while_statement", "select_statement"):
             return [Terminal("loop", None, node, via_functions=via)]
+        if t in ("for_statement", "c_style_for_statement"):
+            # `for f in /tmp/*.pid; do rm …; done`: a loop over a list ends
+            return [Terminal("short", None, node, via_functions=via)]
         if t in ("variable_assignment", "variable_assignments", "declaration_command",
                  "test_command", "unset_command"):
             return [Terminal("short", None, node, via_functions=via)]
@@ -503,12 +541,16 @@ def flatten_and(node: Node) -> list[Node] | None:
 
 def is_keepalive(command: Command) -> bool:
     """``tail -f /dev/null``, ``sleep infinity``: commands that only keep a shell alive."""
-    args = [command.word_text(w).strip("'\"") for w in command.words[1:]]
-    if command.name == "tail":
+    return _keepalive(command.name or "", [command.word_text(w) for w in command.words[1:]])
+
+
+def _keepalive(name: str, words: list[str]) -> bool:
+    args = [w.strip("'\"") for w in words]
+    if name == "tail":
         return any(a in ("-f", "-F", "--follow") or (a.startswith("-") and "f" in a[1:]
                                                       and not a.startswith("--"))
                    for a in args)
-    if command.name == "sleep" and args:
+    if name == "sleep" and args:
         return args[0] in ("infinity", "inf") or (args[0].isdigit() and int(args[0]) >= 3600)
     return False
 

@@ -54,6 +54,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         forwards = sh.traps_term()
         for term in sh.terminals():
             if term.kind == "loop":
+                if forwards:
+                    continue  # `while kill -0 $PID; do sleep 1; done` with a forwarding trap
                 yield at_first_line(
                     ID, SEVERITY, script, term.node.start_byte, term.node.end_byte,
                     f"{script.display} ends in a loop: the shell stays PID 1 and runs each "
@@ -68,10 +70,10 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 keep = " ".join(term.command.text.split())
                 yield at_command(
                     ID, SEVERITY, script, term.command,
-                    f"`{keep}` only keeps the shell alive while the server runs before it or "
-                    f"in the background: the shell stays PID 1, does not pass SIGTERM on, and "
-                    f"the server is SIGKILLed after the grace period. Run the server last, "
-                    f"with `exec`, instead",
+                    f"`{keep}` only keeps the container alive while the server runs in the "
+                    f"background (or before it): `docker stop` sends SIGTERM to PID 1, not to "
+                    f"the server, which is SIGKILLed after the grace period. Run the server "
+                    f"last, with `exec`, instead",
                 )
                 continue
             if term.kind == "wait":

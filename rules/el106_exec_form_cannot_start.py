@@ -38,26 +38,47 @@ nothing that worked changes.
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
-    for setting in (model.entrypoint, model.cmd):
+    if model.start is None:
+        return
+    seen: set[tuple[int, int]] = set()
+    for launch in model.start.walk():
+        # the model marks a program it cannot start: `exec`, or one word with spaces
+        first = launch.argv[0] if launch.argv else None
+        if launch.kind != "unknown" or first is None:
+            continue
+        if first != "exec" and first == first.strip() and " " not in first:
+            continue
+        located = _element(model, first)
+        if located is None or located in seen:
+            continue
+        seen.add(located)
+        setting = model.entrypoint if located[0] == 0 else model.cmd
+        assert setting is not None and setting.instruction is not None
+        ins, index = setting.instruction, located[1]
+        if first == "exec":
+            after = launch.argv[1] if len(launch.argv) > 1 else None
+            what = f"makes `{after}` the process" if after else "needs no `exec`"
+            yield at_instruction(
+                ID, SEVERITY, model, ins,
+                f"`\"exec\"` in the exec form of {ins.keyword} cannot start: `exec` is a shell "
+                f"builtin and there is no `exec` program. Remove it; exec form already {what}",
+                drop_exec_fix(model, ins, index),
+            )
+        else:
+            yield at_instruction(
+                ID, SEVERITY, model, ins,
+                f"`\"{first}\"` in the exec form of {ins.keyword} cannot start: it is run as "
+                f"one program name, spaces included. Give each word its own element",
+                split_words_fix(model, ins, index),
+            )
+
+
+def _element(model: ImageModel, value: str) -> tuple[int, int] | None:
+    """(0 for ENTRYPOINT / 1 for CMD, index) of the exec-form element ``value``."""
+    for which, setting in enumerate((model.entrypoint, model.cmd)):
         if setting is None or setting.instruction is None:
             continue
-        form = setting.instruction.exec_form
-        if not form:
-            continue
-        ins = setting.instruction
-        if form[0] == "exec":
-            what = f"makes `{form[1]}` PID 1" if len(form) > 1 else "needs no `exec`"
-            yield at_instruction(
-                ID, SEVERITY, model, ins,
-                f"`{ins.keyword} [\"exec\", …]` cannot start: `exec` is a shell builtin and "
-                f"there is no `exec` program. Remove it; exec form already {what}",
-                drop_exec_fix(model, ins),
-            )
-        elif form[0] != form[0].strip() or " " in form[0].strip():
-            yield at_instruction(
-                ID, SEVERITY, model, ins,
-                f"`{ins.keyword} [\"{form[0]}\", …]` cannot start: exec form takes "
-                f"`{form[0]}` as the name of one program, spaces included. Give each word "
-                f"its own element",
-                split_words_fix(model, ins),
-            )
+        form = setting.instruction.exec_form or []
+        if value in form:
+            return which, form.index(value)
+    return None

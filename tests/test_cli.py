@@ -339,3 +339,13 @@ def test_compose_init_must_hold_for_every_service_of_the_image(tmp_path: Path) -
         "  worker:\n    build: ./app\n    init: true\n")
     r = invoke(["check", "--format", "json", "."], tmp_path)
     assert json.loads(r.stdout) == []
+
+
+def test_long_source_lines_are_cut_not_dropped(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim\nCMD python app.py " + "-x " * 100 + "\n")
+    r = invoke(["check", "."], tmp_path)
+    lines = r.stdout.splitlines()
+    assert lines[1].startswith("    CMD python app.py -x") and lines[1].endswith(" …")
+    assert len(lines[1]) == 4 + 160 + 2
+    assert lines[2] == "    " + "^" * 160

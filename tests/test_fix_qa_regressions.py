@@ -126,3 +126,59 @@ def test_eval_suggestion_execs_what_eval_runs(tmp_path: Path) -> None:
     repo = project(tmp_path, '#!/bin/sh\neval "$@"\n')
     _code, out = run(repo)
     assert 'Use `exec "$@"`' in out
+
+
+# -- fourth QA pass ------------------------------------------------------------------------
+
+
+def test_one_string_cmd_under_a_sh_c_entrypoint_is_not_split(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    dockerfile = ('FROM python:3.12-slim\nENTRYPOINT ["/bin/sh", "-c"]\n'
+                  'CMD ["exec gunicorn app:app"]\n')
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    code, out = run(tmp_path, "--fix")
+    assert "EL106" not in out and code == 0
+    assert (tmp_path / "Dockerfile").read_text() == dockerfile
+
+
+def test_one_string_after_an_init_is_found(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.12-slim\nENTRYPOINT ["tini", "--", "gunicorn app:app"]\n')
+    code, _out = run(tmp_path, "--fix")
+    assert (tmp_path / "Dockerfile").read_text() == (
+        'FROM python:3.12-slim\nENTRYPOINT ["tini", "--", "gunicorn", "app:app"]\n')
+    assert code == 0
+
+
+def test_set_in_the_else_branch_follows_the_test(tmp_path: Path) -> None:
+    repo = project(tmp_path, '#!/bin/sh\nif [ "$1" = web -o "$1" = api ]; then\n'
+                             '  set -- gunicorn app:app\nelse\n  set -- python worker.py\nfi\n'
+                             'exec "$@"\n')
+    (repo / "Dockerfile").write_text(DOCKERFILE + 'CMD ["api"]\n')
+    code, out = run(repo)
+    assert code == 0, out  # gunicorn reaps: no EL104
+
+
+def test_trap_and_wait_then_cleanup_loop_is_fine(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/sh\ntrap 'kill -TERM $PID' TERM INT\n"
+                             "python app.py & PID=$!\nwait $PID\ntrap - TERM INT\nwait $PID\n"
+                             'for f in /tmp/*.pid; do rm -f "$f"; done\n')
+    code, out = run(repo)
+    assert code == 0, out
+
+
+def test_exec_keepalive_and_double_quoted_trap_are_reported(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/sh\npython app.py &\nexec tail -f /dev/null\n")
+    code, out = run(repo)
+    assert code == 1 and "start.sh:3:1: EL103" in out
+    (repo / "start.sh").write_text(
+        '#!/bin/sh\ntrap "kill -TERM $PID" TERM\npython app.py & PID=$!\nwait $PID\n')
+    code, out = run(repo)
+    assert code == 1 and "start.sh:4:1: EL103" in out
+
+
+def test_nothing_after_an_unconditional_exec_runs(tmp_path: Path) -> None:
+    repo = project(tmp_path, "#!/bin/sh\nexec gunicorn app:app\nsleep infinity\n")
+    code, out = run(repo)
+    assert code == 0, out
