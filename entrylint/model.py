@@ -1128,6 +1128,7 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
             if not isinstance(services, dict):
                 continue
             found: list[bool] = []
+            images: set[str] = set()
             for svc in services.values():
                 if not isinstance(svc, dict):
                     continue
@@ -1143,6 +1144,12 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
                 if (ctx_path / dfname).resolve() == target:
                     found.append(svc.get("init") is True)
                     context = ctx_path
+                    if isinstance(svc.get("image"), str):
+                        images.add(svc["image"])
+            # services that run the built image by its name, without building it
+            for svc in services.values():
+                if isinstance(svc, dict) and "build" not in svc and svc.get("image") in images:
+                    found.append(svc.get("init") is True)
             if found:
                 # every service that runs this image must have an init for EL104 to hold off
                 return ComposeInfo(context=context, init=all(found), file=f)

@@ -349,3 +349,14 @@ def test_long_source_lines_are_cut_not_dropped(tmp_path: Path) -> None:
     assert lines[1].startswith("    CMD python app.py -x") and lines[1].endswith(" …")
     assert len(lines[1]) == 4 + 160 + 2
     assert lines[2] == "    " + "^" * 160
+
+
+def test_compose_service_running_the_built_image_by_name(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text('FROM python:3.12-slim\nCMD ["python", "a.py"]\n')
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    build: ./app\n    image: myimg\n    init: true\n"
+        "  worker:\n    image: myimg\n")
+    r = invoke(["check", "--format", "json", "."], tmp_path)
+    assert [d["rule"] for d in json.loads(r.stdout)] == ["EL104"]
