@@ -25,8 +25,8 @@ while True:
     time.sleep(60)
 """
 
-#: Exits 0 on SIGTERM; reaps every child at once from a SIGCHLD handler.
-REAPS = """\
+#: A SIGCHLD handler that reaps every exited child at once (to start a stand-in with).
+REAP_ON_SIGCHLD = """\
 import os, signal, sys, time
 def reap(*_):
     try:
@@ -35,6 +35,10 @@ def reap(*_):
     except ChildProcessError:
         pass
 signal.signal(signal.SIGCHLD, reap)
+"""
+
+#: Exits 0 on SIGTERM; reaps every child at once from a SIGCHLD handler.
+REAPS = REAP_ON_SIGCHLD + """\
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 while True:
     time.sleep(60)

@@ -20,6 +20,7 @@ from pid1_apps import (
     NEVER_REAPS,
     NO_HANDLER,
     PY,
+    REAP_ON_SIGCHLD,
     REAPS,
     REAPS_PERIODICALLY,
     STOPS_WORKERS,
@@ -299,19 +300,11 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
 # ------------------------------------------------- --dockerfile, end to end with the real model
 
 #: Records each stop signal in ./signals.log (relative: proves the cwd) and exits 0; reaps.
-RECORDS_SIGNALS = """\
-import os, signal, sys, time
-def reap(*_):
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
-    except ChildProcessError:
-        pass
+RECORDS_SIGNALS = REAP_ON_SIGCHLD + """\
 def stop(num, _):
     with open("signals.log", "a") as fh:
         fh.write(signal.Signals(num).name + "\\n")
     sys.exit(0)
-signal.signal(signal.SIGCHLD, reap)
 signal.signal(signal.SIGTERM, stop)
 signal.signal(signal.SIGINT, stop)
 while True:
