@@ -730,8 +730,12 @@ class _Builder:
                             shell_form=located is not None)
             result = analyse_shell_text(inline, kind)
             launch.how = result.reason
-            if result.outcome in ("explicit-exec", "shell-execs") and result.last:
-                launch.execs = [self.follow(result.last, where, stage, depth + 1, under_init)]
+            last = result.last
+            if result.outcome == "explicit-exec" and text.strip() in ('exec "$@"',
+                                                                       'exec "${@}"'):
+                last = args[i + 3 :]  # `sh -c 'exec "$@"' NAME ARG…`: $0 is NAME
+            if result.outcome in ("explicit-exec", "shell-execs") and last:
+                launch.execs = [self.follow(last, where, stage, depth + 1, under_init)]
             elif result.outcome == "no-shell":
                 launch.kind = "unknown"
             else:

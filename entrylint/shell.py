@@ -229,6 +229,14 @@ class ShellScript:
                        context=ctx, assignments=assignments,  # type: ignore[arg-type]
                        source=self.data)
 
+    def has_background_jobs(self) -> bool:
+        """Whether the script starts anything with ``&``."""
+        def walk(node: Node) -> bool:
+            return any(ch.type == "&" for ch in node.children) or any(
+                walk(ch) for ch in node.named_children)
+
+        return walk(self.tree.root_node)
+
     def sourced_files(self) -> list[str]:
         """The files the script reads with ``.`` or ``source`` (as written)."""
         return [c.word_text(c.words[1]) for c in self.iter_commands()
@@ -267,18 +275,25 @@ class ShellScript:
     def _expanded_too_early(self, trap: Command) -> bool:
         """A double-quoted trap action expands its variables when the trap is set: one that
         is assigned only later is empty in the action."""
-        names = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", trap.word_text(trap.words[1])))
+        names = set(re.findall(r"(?<!\\)\$\{?([A-Za-z_][A-Za-z0-9_]*)",
+                               trap.word_text(trap.words[1])))
         if not names:
             return False
+        before: set[str] = set()
+        after: set[str] = set()
 
-        def assigned_before(node: Node) -> bool:
-            if node.type == "variable_assignment" and node.start_byte < trap.start:
+        def walk(node: Node) -> None:
+            if node.type == "variable_assignment":
                 name = node.child_by_field_name("name")
                 if name is not None and node_text(self.data, name) in names:
-                    return True
-            return any(assigned_before(ch) for ch in node.named_children)
+                    (before if node.start_byte < trap.start else after).add(
+                        node_text(self.data, name))
+            for ch in node.named_children:
+                walk(ch)
 
-        return not assigned_before(self.tree.root_node)
+        walk(self.tree.root_node)
+        # empty in the action: set only after the trap (a `read PID` before it may set it)
+        return bool(after - before)
 
     # -- terminals --------------------------------------------------------------------------
     def terminals(self, args: list[str | None] | None = None) -> list[Terminal]:
@@ -403,7 +418,8 @@ class ShellScript:
                 target = c.exec_target()
                 if target:
                     name = literal(self.data, target[0]) or ""
-                    if _keepalive(name, [c.word_text(w) for w in target[1:]]):
+                    if (_keepalive(name, [c.word_text(w) for w in target[1:]])
+                            and self.has_background_jobs()):
                         # `app & exec tail -f /dev/null`: tail becomes PID 1 and the app
                         # never hears SIGTERM
                         return [Terminal("keepalive", c, node, via_functions=via)]
@@ -503,9 +519,9 @@ class ShellScript:
         if t == "negated_command":
             kids = node.named_children
             return self._terminal(kids[-1], depth, via, "negated") if kids else []
-        if t in ("while_statement", "select_statement"):
+        if t in ("while_statement", "select_statement", "c_style_for_statement"):
             return [Terminal("loop", None, node, via_functions=via)]
-        if t in ("for_statement", "c_style_for_statement"):
+        if t == "for_statement":
             # `for f in /tmp/*.pid; do rm …; done`: a loop over a list ends
             return [Terminal("short", None, node, via_functions=via)]
         if t in ("variable_assignment", "variable_assignments", "declaration_command",

@@ -21,6 +21,7 @@ from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import exec_insert_fix
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_command, at_first_line
+from entrylint.shell import Node, ShellScript, node_text
 
 ID = "EL103"
 NAME = "script-without-exec"
@@ -54,7 +55,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         forwards = sh.traps_term()
         for term in sh.terminals():
             if term.kind == "loop":
-                if forwards:
+                if forwards and _ends_with_the_job(sh, term.node):
                     continue  # `while kill -0 $PID; do sleep 1; done` with a forwarding trap
                 yield at_first_line(
                     ID, SEVERITY, script, term.node.start_byte, term.node.end_byte,
@@ -117,3 +118,11 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"grace period. Use `{suggestion}`",
                 exec_insert_fix(script, term),
             )
+
+
+def _ends_with_the_job(sh: ShellScript, loop: Node) -> bool:
+    """``while kill -0 $PID`` ends when the job does; ``while true`` never ends."""
+    condition = loop.child_by_field_name("condition")
+    if loop.type != "while_statement" or condition is None:
+        return False
+    return "$" in node_text(sh.data, condition)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli_helpers import invoke_in
 
 DOCKERFILE = 'FROM python:3.12-slim\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n'
@@ -182,3 +184,30 @@ def test_nothing_after_an_unconditional_exec_runs(tmp_path: Path) -> None:
     repo = project(tmp_path, "#!/bin/sh\nexec gunicorn app:app\nsleep infinity\n")
     code, out = run(repo)
     assert code == 0, out
+
+
+# -- fifth QA pass -------------------------------------------------------------------------
+
+
+def test_escaped_dollar_in_a_double_quoted_trap_forwards(tmp_path: Path) -> None:
+    repo = project(tmp_path, '#!/bin/sh\ntrap "kill -TERM \\$PID; wait \\$PID" TERM INT\n'
+                             "python app.py &\nPID=$!\nwait $PID\n")
+    code, out = run(repo)
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("loop", ["while true; do sleep 1; done", "for ((;;)); do sleep 60; done"])
+def test_endless_loops_are_not_excused(tmp_path: Path, loop: str) -> None:
+    repo = project(tmp_path, f"#!/bin/bash\ntrap 'kill -TERM $PID' TERM\npython app.py &\n"
+                             f"PID=$!\n{loop}\n")
+    code, out = run(repo)
+    assert code == 1 and "start.sh:5:1: EL103" in out and "ends in a loop" in out
+
+
+def test_one_string_cmd_through_sh_c_exec_args(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.12-slim\nENTRYPOINT ["sh", "-c", "exec \\"$@\\"", "--"]\n'
+        'CMD ["gunicorn app:app"]\n')
+    code, out = run(tmp_path)
+    assert code == 1 and "Dockerfile:3:1: EL106" in out
