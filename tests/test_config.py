@@ -28,14 +28,6 @@ def write(root: Path, files: dict[str, str]) -> None:
         p.write_text(textwrap.dedent(text))
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    monkeypatch.chdir(root)
-    return root
-
-
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, ["check", *args])
 

@@ -13,14 +13,6 @@ SHELL_CMD = "CMD python app.py\n"  # EL101 [error] on debian (dash)
 NODE = "FROM node:22-slim\n"
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    monkeypatch.chdir(root)
-    return root
-
-
 def lint(root: Path, dockerfile: str, files: dict[str, str] | None = None,
          **kw: object) -> list[tuple[str, int, str]]:
     (root / "Dockerfile").write_text(dockerfile)
