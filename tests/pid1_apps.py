@@ -35,6 +35,7 @@ def reap(*_):
     except ChildProcessError:
         pass
 signal.signal(signal.SIGCHLD, reap)
+reap()  # children that exited while Python was starting (a loaded machine): no SIGCHLD left
 """
 
 #: Exits 0 on SIGTERM; reaps every child at once from a SIGCHLD handler.
