@@ -28,7 +28,11 @@ def _parser() -> tree_sitter.Parser:
 
 Node = tree_sitter.Node
 
-_KILL = re.compile(r"\b(?:kill|pkill|killall)\b")
+#: What a TERM trap does to pass the signal on: kill the children, or ask them to stop
+#: (``nginx -s quit``, ``supervisorctl stop all``, ``s6-svc -d``, ``pg_ctl stop``).
+_KILL = re.compile(r"\b(?:kill|pkill|killall|s6-svc|s6-svscanctl|supervisorctl)\b"
+                   r"|\s-s\s+['\"]?(?:SIG)?(?:quit|stop|term|QUIT|STOP|TERM)\b"
+                   r"|\b(?:stop|shutdown)\b")
 
 _NEEDS_SHELL = re.compile(r"[$`*?\[~{}]")
 
@@ -264,11 +268,19 @@ class ShellScript:
             action = literal(self.data, c.words[1]) or node_text(self.data, c.words[1])
             if c.words[1].type == "string" and self._expanded_too_early(c):
                 continue  # trap "kill $PID" TERM before PID=$!: $PID is empty in the trap
-            if _KILL.search(action):
+            if self._stops_children(action, set()):
                 return True
-            for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", action):
-                body = self.functions.get(name)
-                if body is not None and _KILL.search(node_text(self.data, body)):
+        return False
+
+    def _stops_children(self, action: str, seen: set[str]) -> bool:
+        """Does a trap action (or a function it calls, at any depth) kill or stop jobs?"""
+        if _KILL.search(action):
+            return True
+        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", action):
+            body = self.functions.get(name)
+            if body is not None and name not in seen:
+                seen.add(name)
+                if self._stops_children(node_text(self.data, body), seen):
                     return True
         return False
 

@@ -121,8 +121,11 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
 
 
 def _ends_with_the_job(sh: ShellScript, loop: Node) -> bool:
-    """``while kill -0 $PID`` ends when the job does; ``while true`` never ends."""
+    """``while kill -0 $PID`` ends when the job does, and a loop around ``wait`` waits for the
+    jobs the trap stops; ``while true; do sleep 1; done`` never ends."""
     condition = loop.child_by_field_name("condition")
     if loop.type != "while_statement" or condition is None:
         return False
-    return "$" in node_text(sh.data, condition)
+    if "$" in node_text(sh.data, condition):
+        return True
+    return any(c.name == "wait" for c in sh.iter_commands(loop))
