@@ -48,6 +48,10 @@ class Diagnostic:
     end_line: int = 0
     end_column: int = 0
     notes: list[str] = field(default_factory=list)
+    #: The finding holds only once a finding of one of these rules, for the same image, is
+    #: fixed (EL104 judging the PID 1 that EL101's exec form leaves): the engine drops it
+    #: when none of them is reported.
+    requires: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (str(self.path), self.line, self.column, self.rule)

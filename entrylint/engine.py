@@ -146,6 +146,14 @@ def lint_model(model: ImageModel, rules: Iterable[Rule]) -> list[Diagnostic]:
     return out
 
 
+def _met(dependent: list[Diagnostic], reported: list[Diagnostic],
+         image_of: dict[int, Path]) -> list[Diagnostic]:
+    """The findings that hold only after another rule's fix whose finding, for the same
+    image, is reported (not suppressed, ignored or left unselected)."""
+    seen = {(image_of.get(id(d)), d.rule) for d in reported}
+    return [d for d in dependent if any((image_of.get(id(d)), r) in seen for r in d.requires)]
+
+
 def _locate(d: Diagnostic, src: SourceFile) -> None:
     d.line, d.column = src.position(d.start)
     d.end_line, d.end_column = src.position(max(d.end, d.start))
@@ -291,6 +299,7 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     file_config: dict[Path, Config] = {}
     ran: dict[Path, set[str]] = {}
     spans: dict[Path, dict[int, int]] = {}
+    image_of: dict[int, Path] = {}  # id(diagnostic) -> the Dockerfile whose model made it
     named = {_key(p) for p in paths if not p.is_dir()} if not changed else set()
     for path in targets:
         key = _key(path)
@@ -322,14 +331,19 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
             if d.rule == "EL104" and cfg.assumes_init(model.path):
                 continue
             found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
+            image_of.setdefault(id(d), key)
 
     def config_of(d: Diagnostic) -> Config:
         return file_config[d.path] if d.path in file_config else config_for(d.path)
 
     # per-file-ignores, then suppression comments, then EL001 for the comments left unused
-    diags = [d for d in found.values() if not config_of(d).ignored_in_file(d.rule, d.path)]
+    diags_all = [d for d in found.values() if not config_of(d).ignored_in_file(d.rule, d.path)]
+    diags = diags_all
     comments = {p: suppress.scan(src, spans.get(p)) for p, src in result.files.items()}
-    diags = suppress.apply(diags, comments)
+    # a finding that holds only after another rule's fix counts once that rule's is reported
+    diags = suppress.apply([d for d in diags if not d.requires], comments)
+    diags += suppress.apply(_met([d for d in diags_all if d.requires], diags, image_of),
+                            comments)
     if unused_ignores:
         for p, items in comments.items():
             cfg = file_config[p]

@@ -62,11 +62,16 @@ def _non_reaping(candidate: Launch) -> bool:
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
-    if model.start is None or model.compose_init:
+    if model.start is None or model.compose_init or model.assumes_base_entrypoint:
+        # an unknown base ENTRYPOINT may well be an init: nothing to say about reaping
         return
-    offenders = [c for c in model.pid1_candidates() if _non_reaping(c)]
+    after = [(c, via) for c, via in model.pid1_after_fixes() if _non_reaping(c)]
+    if any(not via for _, via in after):
+        after = [(c, via) for c, via in after if not via]  # PID 1 already, whatever is fixed
+    offenders = [c for c, _ in after]
     if not offenders:
         return
+    fixes = sorted({rule for _, via in after for rule in via})
     where = next((c.where for c in offenders if c.where is not None), None)
     if where is None:
         return
@@ -88,12 +93,21 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                    f"Run the app itself in exec form, or at least under "
                    f"`ENTRYPOINT [\"tini\", \"-g\", \"--\"]`, which signals the whole process "
                    f"group (plain `--init` does not help here)")
+    elif fixes:
+        asks = " and ".join(fixes)
+        message = (f"Once the `exec` that {asks} ask{'' if len(fixes) > 1 else 's'} for is in "
+                   f"place, PID 1 will be "
+                   f"{shown}, which never reaps orphaned processes: they stay "
+                   f"zombies for the life of the container. Run it under an init: "
+                   f"`ENTRYPOINT [\"tini\", \"--\"]` (or `docker run --init`, compose "
+                   f"`init: true`)")
     else:
         message = (f"PID 1 will be {shown}, which never reaps orphaned processes: they stay "
                    f"zombies for the life of the container. Run it under an init: "
                    f"`ENTRYPOINT [\"tini\", \"--\"]` (or `docker run --init`, compose "
                    f"`init: true`)")
     diag = at_instruction(ID, SEVERITY, model, where, message, fix)
+    diag.requires = tuple(fixes)
     if fix is None and why_not is not None:
         diag.notes.append(f"no automatic fix: {why_not}")
         diag.message += f" (no automatic fix: {why_not})"

@@ -74,8 +74,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "api/Dockerfile": ('FROM debian:12-slim\nCOPY start.sh /start.sh\n'
                            'ENTRYPOINT ["tini", "--", "/start.sh"]\n'),
         "api/start.sh": "#!/bin/sh\ngunicorn app:app\n",
-        "worker/Dockerfile": ('FROM debian:12-slim\nCOPY run /run\nCOPY app.py /app.py\n'
-                              'ENTRYPOINT ["tini", "--", "/run"]\n'),
+        "worker/Dockerfile": ('FROM debian:12-slim\nCOPY run /app/run\nCOPY app.py /app.py\n'
+                              'ENTRYPOINT ["tini", "--", "/app/run"]\n'),
         "worker/run": "#!/usr/bin/env bash\nexec python /app.py\n",
         "worker/app.py": "#!/usr/bin/env python3\nprint(1)\n",
         "web/Dockerfile": 'FROM node:22-slim\nCMD ["node", "server.js"]\n',

@@ -57,7 +57,8 @@ REMAINING = {
     "fix-distroless": ["EL104"],  # no package manager: no tini install
     "fix-exec-top": ["EL102", "EL104"],  # unsafe: CMD would be appended; then tini
     "fix-postgres": ["EL104"],  # unsafe: a new ENTRYPOINT replaces postgres's
-    "fix-shell-entrypoint-cmd": ["EL102"],  # unsafe: CMD would be appended
+    # unsafe: CMD would be appended; EL104 for the app that exec form would make PID 1
+    "fix-shell-entrypoint-cmd": ["EL102", "EL104"],
 }
 #: ... and after the unsafe fixes too.
 REMAINING_UNSAFE = {"fix-distroless": ["EL104"]}

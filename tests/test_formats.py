@@ -158,8 +158,10 @@ def test_github_annotations_escape_data_and_properties(tmp_path: Path,
 
 def test_github_levels(repo: Path) -> None:
     out = check("--format", "github", ".").output.splitlines()
-    assert [line.split(" ", 1)[0] for line in out] == ["::notice", "::error", "::warning"]
-    assert out[1].startswith("::error file=docker/start.sh,line=3,col=1,endLine=3,"
+    # EL104 on line 3: node never reaps once EL103's exec makes it PID 1
+    assert [line.split(" ", 1)[0] for line in out] == ["::warning", "::notice", "::error",
+                                                       "::warning"]
+    assert out[2].startswith("::error file=docker/start.sh,line=3,col=1,endLine=3,"
                              "endColumn=15,title=EL103::`node server.js` runs as a child")
 
 
@@ -172,7 +174,7 @@ def test_github_paths_are_relative_to_the_checkout(repo: Path,
 
 def test_gitlab_code_quality(repo: Path) -> None:
     report = json.loads(check("--format", "gitlab", ".").output)
-    assert [i["check_name"] for i in report] == ["EL101", "EL103", "EL104"]
+    assert [i["check_name"] for i in report] == ["EL104", "EL101", "EL103", "EL104"]
     for issue in report:
         assert set(issue) == {"description", "check_name", "fingerprint", "severity",
                               "location"}
@@ -180,10 +182,10 @@ def test_gitlab_code_quality(repo: Path) -> None:
         assert len(issue["fingerprint"]) == 64
         assert set(issue["location"]) == {"path", "lines"}
         assert isinstance(issue["location"]["lines"]["begin"], int)
-    assert [i["severity"] for i in report] == ["info", "major", "minor"]
-    assert report[1]["location"] == {"path": "docker/start.sh",
+    assert [i["severity"] for i in report] == ["minor", "info", "major", "minor"]
+    assert report[2]["location"] == {"path": "docker/start.sh",
                                      "lines": {"begin": 3, "end": 3}}
-    assert len({i["fingerprint"] for i in report}) == 3
+    assert len({i["fingerprint"] for i in report}) == 4
 
 
 def test_gitlab_escapes_through_json(tmp_path: Path) -> None:
@@ -213,7 +215,7 @@ def test_checkstyle_xml_escaping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_checkstyle_from_cli(repo: Path) -> None:
     root = ET.fromstring(check("--format", "checkstyle", ".").output.encode())
     files = {f.get("name"): [e.get("source") for e in f] for f in root}
-    assert files == {"Dockerfile": ["entrylint.EL101"],
+    assert files == {"Dockerfile": ["entrylint.EL104", "entrylint.EL101"],
                      "docker/start.sh": ["entrylint.EL103"],
                      "other/Dockerfile": ["entrylint.EL104"]}
 

@@ -9,7 +9,8 @@ import pytest
 from entrylint.config import Config
 from entrylint.engine import lint_paths
 
-SHELL_CMD = "CMD python app.py\n"  # EL101 [error] on debian (dash)
+SHELL_CMD = "CMD python app.py\n"  # EL101 [error] on debian (dash); then EL104: python
+#: never reaps once EL101's exec form makes it PID 1
 NODE = "FROM node:22-slim\n"
 
 
@@ -29,7 +30,15 @@ def rules(found: list[tuple[str, int, str]]) -> list[tuple[str, int]]:
 
 
 def test_baseline(repo: Path) -> None:
-    assert rules(lint(repo, "FROM debian:12-slim\n" + SHELL_CMD)) == [("EL101", 2)]
+    assert rules(lint(repo, "FROM debian:12-slim\n" + SHELL_CMD)) == [("EL101", 2), ("EL104", 2)]
+
+
+def test_a_finding_that_needs_another_rules_fix_goes_with_it(repo: Path) -> None:
+    # EL104 judges the PID 1 that EL101's fix leaves: with EL101 suppressed or not selected,
+    # there is no such fix, and the shell (which reaps) stays PID 1.
+    df = "FROM debian:12-slim\n# entrylint: ignore=EL101\n" + SHELL_CMD
+    assert lint(repo, df) == []
+    assert lint(repo, "FROM debian:12-slim\n" + SHELL_CMD, config=Config(ignore=("EL101",))) == []
 
 
 @pytest.mark.parametrize("comment", [
@@ -66,7 +75,7 @@ def test_stacked_comments_and_not_across_blank_lines(repo: Path) -> None:
     df = "FROM debian:12-slim\n# entrylint: ignore=EL101\n# why: legacy\n" + SHELL_CMD
     assert lint(repo, df) == []
     df = "FROM debian:12-slim\n# entrylint: ignore=EL101\n\n" + SHELL_CMD
-    assert rules(lint(repo, df)) == [("EL001", 2), ("EL101", 4)]
+    assert rules(lint(repo, df)) == [("EL001", 2), ("EL101", 4), ("EL104", 4)]
 
 
 def test_comment_only_covers_the_next_instruction(repo: Path) -> None:
@@ -123,7 +132,7 @@ def test_hadolint_global_and_unrelated_comments(repo: Path) -> None:
 
 def test_unknown_rule_in_comment(repo: Path) -> None:
     found = lint(repo, "FROM debian:12-slim\n# entrylint: ignore=EL999\n" + SHELL_CMD)
-    assert rules(found) == [("EL001", 2), ("EL101", 3)]
+    assert rules(found) == [("EL001", 2), ("EL101", 3), ("EL104", 3)]
     assert "unknown rule EL999" in found[0][2]
 
 

@@ -1,0 +1,225 @@
+"""The image model: what ``docker run`` of a Dockerfile's final stage will start.
+
+Built in four steps, one module each:
+
+* :mod:`~entrylint.model.stages` — stages, ARG/ENV, WORKDIR, USER, SHELL, ENTRYPOINT/CMD;
+* :mod:`~entrylint.model.imagefs` (with :mod:`~entrylint.model.run`) — the image's filesystem,
+  replayed from COPY/ADD/WORKDIR and the file commands of RUN;
+* :mod:`~entrylint.model.context` and :mod:`~entrylint.model.compose` — the build context,
+  ``.dockerignore``, and the compose service that builds the image;
+* :mod:`~entrylint.model.startup` — the chain of processes start-up runs (init -> wrapper ->
+  script -> program), with which of them ends up as PID 1.
+
+Rules only read this model.  Everything that touches the file system happens here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from entrylint.dockerfile import Dockerfile, Instruction, parse
+from entrylint.model.compose import ComposeInfo, find_compose
+from entrylint.model.context import BuildContext, display_path, find_repo_root
+from entrylint.model.shellexec import ShellExec, analyse_shell_text
+from entrylint.model.stages import Setting, Stage, build_stages, effective
+from entrylint.model.startup import DEFAULT_PATH, Follower, Launch, Script, Unresolved
+from entrylint.source import SourceError, SourceFile, read_source
+
+__all__ = [
+    "DEFAULT_PATH", "ComposeInfo", "ImageModel", "Launch", "Script", "Setting", "ShellExec",
+    "Stage", "Unresolved", "analyse_shell_text", "display_path", "find_compose",
+    "find_repo_root", "load", "start_argv",
+]
+
+
+@dataclass
+class ImageModel:
+    path: Path  # the Dockerfile, as given (relative to the current directory when possible)
+    source: SourceFile
+    dockerfile: Dockerfile
+    stages: list[Stage]
+    final: Stage
+    context: Path
+    repo_root: Path
+    entrypoint: Setting | None
+    cmd: Setting | None
+    start: Launch | None  # None when start-up is inherited from an unknown base image
+    scripts: list[Script]
+    unresolved: list[Unresolved]
+    compose_init: bool
+    notes: list[str]
+    target: str | None = None
+    #: The init that fixes install (the ``init`` setting): ``tini`` or ``dumb-init``.
+    init_program: str = "tini"
+    #: The base image's ENTRYPOINT is not known, and start-up was followed from CMD on the
+    #: assumption that it ends in ``exec "$@"`` (as nearly every entrypoint script does).
+    assumes_base_entrypoint: bool = False
+    #: Start-up paths whose bytes nobody can know (built by RUN, another image): not followed.
+    opaque: list[Unresolved] = field(default_factory=list)
+
+    def display(self, path: Path) -> str:
+        return display_path(path)
+
+    @property
+    def start_argv(self) -> list[str] | None:
+        """ENTRYPOINT + CMD as Docker starts them (shell form through the stage's SHELL), or
+        None when they come from a base image whose ENTRYPOINT or CMD entrylint cannot know.
+        A base image's init or ``exec "$@"`` entrypoint is transparent here."""
+        return self._argv(assume_wrapper=False)
+
+    def _argv(self, *, assume_wrapper: bool) -> list[str] | None:
+        argv: list[str] = []
+        for setting in (self.entrypoint, self.cmd):
+            if setting is None:
+                continue
+            if setting.instruction is None:
+                if setting.inherited in ("exec-wrapper", "init", "none"):
+                    continue
+                if assume_wrapper and setting is self.entrypoint:
+                    continue
+                return None
+            form = setting.instruction.exec_form
+            if form is not None:
+                argv += form
+            else:
+                argv += [*self.final.effective_shell(), setting.instruction.args]
+                if setting is self.entrypoint:
+                    break  # a shell-form ENTRYPOINT ignores CMD
+        return argv or None
+
+    def pid1_candidates(self) -> list[Launch]:
+        """The processes that can end up as PID 1 (one per path through the scripts)."""
+        if self.start is None:
+            return []
+        out: list[Launch] = []
+
+        def visit(launch: Launch) -> None:
+            if launch.kind in ("init", "program", "swallower", "unknown", "missing"):
+                out.append(launch)
+                return
+            if launch.stays or not launch.execs:
+                out.append(launch)
+            for e in launch.execs:
+                visit(e)
+
+        visit(self.start)
+        return out
+
+    def pid1_after_fixes(self) -> list[tuple[Launch, tuple[str, ...]]]:
+        """The processes that can end up as PID 1 once the reported missing-``exec`` fixes
+        (EL101/EL102/EL103/EL105) are applied, each with the rules whose fixes make it PID 1
+        (none: it is PID 1 already)."""
+        if self.start is None:
+            return []
+        out: list[tuple[Launch, tuple[str, ...]]] = []
+
+        def visit(launch: Launch, via: tuple[str, ...]) -> None:
+            if launch.kind in ("init", "program", "swallower", "unknown", "missing"):
+                out.append((launch, via))
+                return
+            if launch.stays and launch.after_fix:
+                fixed = (*via, launch.fixed_by) if launch.fixed_by else via
+                for a in launch.after_fix:
+                    visit(a, fixed)
+            elif launch.stays or not launch.execs:
+                out.append((launch, via))
+            for e in launch.execs:
+                visit(e, via)
+
+        visit(self.start, ())
+        return out
+
+
+def _args_offset(source: SourceFile, ins: Instruction) -> int:
+    pos = ins.keyword_end
+    while pos < ins.end and source.data[pos : pos + 1] in (b" ", b"\t"):
+        pos += 1
+    return pos
+
+
+def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction | None:
+    if ep is not None and ep.instruction is not None:
+        return ep.instruction
+    return cmd.instruction if cmd is not None else None
+
+
+def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
+          target: str | None, build_args: dict[str, str], compose_init: bool) -> ImageModel:
+    df = parse(source)
+    build_context = BuildContext(context, repo_root, path)
+    stages = build_stages(df, build_context, build_args)
+    if not stages:
+        raise SourceError(path, "has no FROM instruction (not a Dockerfile?)")
+    final = stages[-1]
+    if target:
+        named = [s for s in stages if s.name == target.lower()]
+        if not named:
+            raise SourceError(path, f"has no stage named {target!r}")
+        final = named[0]
+    entrypoint, cmd = effective(final)
+    follower = Follower(source, path, build_context)
+    model = ImageModel(
+        path=path, source=source, dockerfile=df, stages=stages, final=final,
+        context=context, repo_root=repo_root, entrypoint=entrypoint, cmd=cmd,
+        start=None, scripts=follower.scripts, unresolved=follower.unresolved,
+        compose_init=compose_init, notes=build_context.notes, target=target,
+        opaque=follower.opaque,
+    )
+    argv = model.start_argv
+    if argv is None and entrypoint is not None and entrypoint.instruction is None:
+        argv = model._argv(assume_wrapper=True)
+        if argv is not None:
+            model.assumes_base_entrypoint = True
+            base = final.root_image
+            model.notes.append(
+                f"the ENTRYPOINT of the base image {base.ref if base else final.base_ref} is "
+                f"not known: assuming it ends in `exec \"$@\"`, so that CMD runs")
+    for setting in (entrypoint, cmd):
+        ins = setting.instruction if setting is not None else None
+        if ins is not None and ins.exec_form is None:
+            # the text maps byte for byte onto the file only when it is on one line
+            offset = _args_offset(source, ins) if ins.start_line == ins.end_line else -1
+            follower.inline_sources[ins.args] = (ins, offset)
+    if argv is not None:
+        model.start = follower.follow(list(argv), _start_instruction(entrypoint, cmd), final)
+        if entrypoint is not None and entrypoint.inherited == "init":
+            wrapper = Launch("init", ["(the base image's init)"], None)
+            wrapper.child = model.start
+            model.start = wrapper
+    return model
+
+
+def load(path: Path, *, context: Path | None = None, target: str | None = None,
+         repo_root: Path | None = None, build_args: dict[str, str] | None = None,
+         compose: ComposeInfo | None = None) -> ImageModel:
+    """Build the image model of one Dockerfile.  Raises :class:`SourceError`."""
+    root = repo_root or find_repo_root(path.parent)
+    if context is not None:
+        # `--context ..`: a context above the Dockerfile's directory widens the repository
+        ctx_abs, root_abs = context.resolve(), root.resolve()
+        if ctx_abs != root_abs and root_abs not in ctx_abs.parents:
+            root = Path(os.path.commonpath([ctx_abs, root_abs]))
+    source = read_source(path, root=root)
+    if compose is None:
+        compose = find_compose(path, root)
+    ctx = context or compose.context or path.parent
+    return build(path, source, ctx, root, target=target, build_args=build_args or {},
+                 compose_init=compose.init)
+
+
+def start_argv(path: Path, target: str | None = None
+               ) -> tuple[list[str], Path, str | None]:
+    """How Docker would start the final stage: (argv, build-context dir, STOPSIGNAL or None).
+
+    Used by ``entrylint probe --dockerfile``.  Raises :class:`SourceError` when the Dockerfile
+    does not say what to run.
+    """
+    model = load(path, target=target)
+    argv = model.start_argv
+    if argv is None:
+        raise SourceError(path, "the final stage inherits its ENTRYPOINT/CMD from an unknown "
+                                "base image; there is nothing to run")
+    stop = model.final.effective_stopsignal()
+    return argv, model.context, stop.args.strip() if stop is not None else None

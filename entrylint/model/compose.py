@@ -1,0 +1,65 @@
+"""Compose files: the service that builds a Dockerfile gives its build context and whether
+every service that runs the image has ``init: true``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+@dataclass
+class ComposeInfo:
+    context: Path | None = None
+    init: bool = False
+    file: Path | None = None
+
+
+def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
+    """A compose file in the repository whose service builds this Dockerfile."""
+    import yaml
+
+    target = dockerfile.resolve()
+    d = dockerfile.parent.resolve()
+    root = root.resolve()
+    dirs = [d, *[p for p in d.parents if p == root or root in p.parents]]
+    for directory in dirs:
+        for name in COMPOSE_NAMES:
+            f = directory / name
+            if not f.is_file():
+                continue
+            try:
+                doc = yaml.safe_load(f.read_text(encoding="utf-8", errors="replace"))
+            except (yaml.YAMLError, OSError):
+                continue
+            services = doc.get("services") if isinstance(doc, dict) else None
+            if not isinstance(services, dict):
+                continue
+            found: list[bool] = []
+            images: set[str] = set()
+            for svc in services.values():
+                if not isinstance(svc, dict):
+                    continue
+                build = svc.get("build")
+                if isinstance(build, str):
+                    ctx, dfname = build, "Dockerfile"
+                elif isinstance(build, dict):
+                    ctx = str(build.get("context", "."))
+                    dfname = str(build.get("dockerfile", "Dockerfile"))
+                else:
+                    continue
+                ctx_path = (directory / ctx).resolve()
+                if (ctx_path / dfname).resolve() == target:
+                    found.append(svc.get("init") is True)
+                    context = ctx_path
+                    if isinstance(svc.get("image"), str):
+                        images.add(svc["image"])
+            # services that run the built image by its name, without building it
+            for svc in services.values():
+                if isinstance(svc, dict) and "build" not in svc and svc.get("image") in images:
+                    found.append(svc.get("init") is True)
+            if found:
+                # every service that runs this image must have an init for EL104 to hold off
+                return ComposeInfo(context=context, init=all(found), file=f)
+    return ComposeInfo()

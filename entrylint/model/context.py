@@ -1,0 +1,209 @@
+"""The build context: which files ``COPY``/``ADD`` can take, as BuildKit sees them.
+
+A COPY source is matched the way BuildKit matches it (Go's ``filepath.Match``, one path segment
+at a time, so ``*`` matches dotfiles too), inside the context, minus what ``.dockerignore`` (or
+``<Dockerfile>.dockerignore``) excludes.  When a source is not in the context but is in a parent
+directory up to the repository root (the common ``docker build -f docker/Dockerfile .``), that
+directory is used, with a note.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pathspec
+
+from entrylint.source import SourceError, SourceFile, read_source
+
+WILDCARDS = frozenset("*?[")
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = path.absolute().relative_to(Path.cwd().resolve())
+        return rel.as_posix()
+    except ValueError:
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            return path.as_posix()
+
+
+@lru_cache(maxsize=512)
+def _segment_regex(pattern: str) -> re.Pattern[str] | None:
+    """Go's ``filepath.Match`` for one path segment, as a regex (None: a malformed pattern,
+    which BuildKit rejects)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\":
+            i += 1
+            if i >= n:
+                return None
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            j = i + 1
+            negate = j < n and pattern[j] == "^"
+            if negate:
+                j += 1
+            body: list[str] = []
+            while j < n and pattern[j] != "]":
+                c = pattern[j]
+                if c == "\\":
+                    j += 1
+                    if j >= n:
+                        return None
+                    c = pattern[j]
+                body.append(re.escape(c) if c != "-" else "-")
+                j += 1
+            if j >= n or not body:
+                return None
+            out.append(("[^/" if negate else "[") + "".join(body) + "]")
+            i = j
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    try:
+        return re.compile("".join(out), re.DOTALL)
+    except re.error:
+        return None
+
+
+def go_match(pattern: str, name: str) -> bool:
+    """Does one path segment ``name`` match ``pattern`` under Go's ``filepath.Match``?"""
+    rx = _segment_regex(pattern)
+    return rx is not None and rx.fullmatch(name) is not None
+
+
+def has_wildcard(src: str) -> bool:
+    return any(ch in WILDCARDS for ch in src)
+
+
+def _glob(root: Path, src: str) -> list[Path]:
+    """Paths under ``root`` that the COPY source pattern ``src`` names, segment by segment."""
+    current = [root]
+    for part in [p for p in src.split("/") if p not in ("", ".")]:
+        nxt: list[Path] = []
+        for base in current:
+            if not has_wildcard(part):
+                p = base / part
+                if p.exists() or p.is_symlink():
+                    nxt.append(p)
+                continue
+            try:
+                names = sorted(os.listdir(base))
+            except OSError:
+                continue
+            nxt += [base / name for name in names if go_match(part, name)]
+        current = nxt
+        if not current:
+            break
+    return current
+
+
+class BuildContext:
+    """The files a build can copy in, with the notes on where they were found."""
+
+    def __init__(self, context: Path, repo_root: Path, dockerfile: Path) -> None:
+        self.root = context
+        self.repo_root = repo_root
+        self.notes: list[str] = []
+        self.ignore = dockerignore(context, dockerfile)
+        self._files: dict[Path, SourceFile | SourceError] = {}
+        self._roots: list[Path] | None = None
+
+    @property
+    def roots(self) -> list[Path]:
+        """The build context, then its parents up to the repository root."""
+        if self._roots is None:
+            roots = [self.root]
+            ctx, top = self.root.resolve(), self.repo_root.resolve()
+            if ctx == top or top in ctx.parents:
+                for parent in ctx.parents:
+                    roots.append(parent)
+                    if parent == top:
+                        break
+            self._roots = roots
+        return self._roots
+
+    def match(self, src: str) -> list[Path]:
+        """Files or directories of the build context that a COPY source names."""
+        src = posixpath.normpath("/" + src).lstrip("/")
+        for root in self.roots:
+            if src in ("", "."):
+                matches = [root]
+            elif has_wildcard(src):
+                matches = _glob(root, src)
+            else:
+                p = root / src
+                matches = [p] if p.exists() or p.is_symlink() else []
+            matches = [m for m in matches if not self.ignored(m, root)]
+            if matches:
+                if root != self.root:
+                    note = (f"COPY source {src!r} is not in the build context "
+                            f"{display_path(self.root)}; using the repository root "
+                            f"{display_path(root)}")
+                    if note not in self.notes:
+                        self.notes.append(note)
+                return matches
+        return []
+
+    def ignored(self, path: Path, root: Path | None = None) -> bool:
+        root = root or self.root
+        if self.ignore is None or root != self.root:
+            return False
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            return False
+        if rel == ".":
+            return False  # the context itself is never excluded (`*` then `!start.sh`)
+        if path.is_dir():
+            rel += "/"
+        return bool(self.ignore.match_file(rel))
+
+    def read(self, path: Path) -> SourceFile | SourceError:
+        if path not in self._files:
+            try:
+                self._files[path] = read_source(path, root=self.repo_root)
+            except SourceError as exc:
+                self._files[path] = exc
+        return self._files[path]
+
+
+def dockerignore(context: Path, dockerfile: Path) -> pathspec.GitIgnoreSpec | None:
+    """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` beside the Dockerfile
+    wins over the context's ``.dockerignore``."""
+    for p in (dockerfile.parent / f"{dockerfile.name}.dockerignore", context / ".dockerignore"):
+        if p.is_file():
+            try:
+                lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return None
+            patterns = []
+            for line in lines:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                neg = line.startswith("!")
+                body = posixpath.normpath(line[1:] if neg else line).lstrip("/")
+                patterns.append(("!" if neg else "") + "/" + body)
+            return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return None
+
+
+def find_repo_root(start: Path) -> Path:
+    p = start.resolve()
+    for candidate in (p, *p.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return p

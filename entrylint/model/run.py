@@ -1,0 +1,157 @@
+"""What a ``RUN`` does to the image's filesystem, as far as simple file commands tell.
+
+The official images do ``COPY docker-entrypoint.sh /usr/local/bin/`` then ``RUN ln -s
+usr/local/bin/docker-entrypoint.sh /docker-entrypoint.sh`` and start ``/docker-entrypoint.sh``.
+This module reads each simple command of a ``RUN`` (``ln``, ``cp``, ``mv``, ``mkdir``, ``rm``,
+``chmod``, ``curl -o``, ``wget -O``, ``sed -i``, ``dos2unix``, ``cd``) and replays it; anything
+else a ``RUN`` does is unknown, and never hides a file a known write put.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from entrylint.dockerfile import Instruction
+from entrylint.model.imagefs import ImageFS, substitute_or_none
+from entrylint.shell import Command, ShellScript, literal, node_text
+
+_SKIP_WRAPPERS = frozenset({"sudo", "command", "builtin", "nohup"})
+
+
+def _words(cmd: Command, env: dict[str, str | None]) -> list[str | None]:
+    out: list[str | None] = []
+    for w in cmd.words:
+        v = literal(cmd.source, w)
+        if v is None:
+            text = node_text(cmd.source, w)
+            if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+                text = text[1:-1]
+            v = substitute_or_none(text, env)
+            if v is not None and any(c in v for c in "`$(){}*?[]"):
+                v = None
+        out.append(v)
+    return out
+
+
+def _operands(args: list[str | None], with_value: frozenset[str] = frozenset()
+              ) -> tuple[set[str], list[str | None]]:
+    """Split ``-sf --force a b`` into option letters/names and operands."""
+    opts: set[str] = set()
+    operands: list[str | None] = []
+    i = 0
+    only_operands = False
+    while i < len(args):
+        a = args[i]
+        if only_operands or a is None or not a.startswith("-") or a == "-":
+            operands.append(a)
+        elif a == "--":
+            only_operands = True
+        elif a.startswith("--"):
+            opts.add(a.split("=", 1)[0])
+            if a in with_value:
+                i += 1
+        else:
+            for ch in a[1:]:
+                opts.add("-" + ch)
+            if a in with_value or ("-" + a[-1]) in with_value:
+                i += 1
+        i += 1
+    return opts, operands
+
+
+def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | None],
+               workdir: str) -> None:
+    """Replay the file commands of ``RUN text`` into ``fs``."""
+    script = ShellScript(data=text.encode("utf-8", errors="surrogateescape"))
+    cwd = workdir
+    for cmd in script.iter_commands():
+        argv = _words(cmd, env)
+        while argv and argv[0] in _SKIP_WRAPPERS:
+            argv = argv[1:]
+        if not argv or argv[0] is None:
+            continue
+        name = posixpath.basename(argv[0])
+        args = argv[1:]
+
+        def at(p: str, cwd: str = cwd) -> str:
+            return posixpath.normpath(posixpath.join(cwd, p))
+
+        if name == "cd":
+            if args and args[0] is not None:
+                cwd = at(args[0])
+            continue
+        if name == "ln":
+            opts, ops = _operands(args, frozenset({"-t", "--target-directory", "-S"}))
+            if len(ops) < 2 or any(o is None for o in ops):
+                continue
+            *targets, last = [o for o in ops if o is not None]
+            into = (len(targets) > 1 or last.endswith("/") or fs.is_dir(at(last))) \
+                and "-T" not in opts
+            for target in targets:
+                link = at(posixpath.join(last, posixpath.basename(target)) if into else last)
+                if "-s" in opts or "--symbolic" in opts:
+                    absolute = posixpath.normpath(
+                        target if target.startswith("/")
+                        else posixpath.join(posixpath.dirname(link), target)
+                        if "-r" not in opts and "--relative" not in opts else at(target))
+                    fs.link(ins, absolute, link)
+                else:
+                    fs.copy_path(ins, at(target), link, move=False)
+        elif name in ("cp", "mv", "install"):
+            with_value = frozenset({"-t", "--target-directory", "-m", "--mode", "-o", "-g",
+                                    "--owner", "--group", "-S", "--suffix"})
+            opts, ops = _operands(args, with_value)
+            if name == "install" and "-d" in opts:
+                for o in ops:
+                    if o is not None:
+                        fs.make_dir(ins, at(o))
+                continue
+            if len(ops) < 2:
+                continue
+            *srcs, dest = ops
+            if dest is None:
+                continue
+            for src in srcs:
+                if src is None or any(c in src for c in "*?["):
+                    continue
+                dst = at(dest)
+                if len(srcs) > 1 or dest.endswith("/"):
+                    dst = posixpath.join(dst, posixpath.basename(src))
+                fs.copy_path(ins, at(src), dst, move=name == "mv")
+            if name == "install" or "-m" in opts:
+                fs.made_executable.append(at(dest))
+        elif name == "mkdir":
+            _, ops = _operands(args, frozenset({"-m", "--mode"}))
+            for o in ops:
+                if o is not None:
+                    fs.make_dir(ins, at(o))
+        elif name in ("rm", "unlink"):
+            _, ops = _operands(args)
+            for o in ops:
+                if o is not None and not any(c in o for c in "*?["):
+                    fs.remove(ins, at(o))
+        elif name == "chmod":
+            opts, ops = _operands(args, frozenset({"--reference"}))
+            if not ops or ops[0] is None:
+                continue
+            mode = ops[0]
+            executable = any("x" in part.partition("+")[2] or "x" in part.partition("=")[2]
+                             for part in mode.split(",")) or (
+                mode.isdigit() and any(int(c) & 1 for c in mode[-3:]))
+            if executable:
+                fs.made_executable += [at(o) for o in ops[1:] if o is not None]
+        elif name in ("curl", "wget"):
+            flag = "-o" if name == "curl" else "-O"
+            long = "--output" if name == "curl" else "--output-document"
+            for i, a in enumerate(args[:-1]):
+                value = args[i + 1]
+                if a in (flag, long) and value is not None and value != "-":
+                    fs.opaque(ins, at(value), f"downloaded by `{name}` in RUN (line "
+                                              f"{ins.start_line})")
+        elif name in ("sed", "dos2unix", "perl") and args:
+            in_place = name == "dos2unix" or any(
+                (a is not None and a.startswith("-i")) or a == "--in-place" for a in args)
+            if in_place:
+                for o in args:
+                    if o is not None and not o.startswith("-") and ("/" in o or o.endswith(".sh")):
+                        fs.rewritten[at(o)] = ins

@@ -1,0 +1,258 @@
+"""Stages: ``FROM`` … up to the next ``FROM``, with ARG/ENV, WORKDIR, USER, SHELL, STOPSIGNAL,
+ENTRYPOINT/CMD, and the stage's filesystem (:mod:`entrylint.model.imagefs`) replayed as the
+instructions come."""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+from dataclasses import dataclass, field
+from typing import Literal
+
+from entrylint import knowledge
+from entrylint.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Unknown,
+    parse_json_array,
+    parse_key_values,
+    split_words,
+    substitute,
+)
+from entrylint.knowledge import BaseImage, ShellKind
+from entrylint.model.context import BuildContext
+from entrylint.model.imagefs import ImageFS
+from entrylint.model.run import replay_run
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    from_instruction: Instruction
+    base_ref: str
+    base_stage: Stage | None
+    base_image: BaseImage | None
+    fs: ImageFS
+    instructions: list[Instruction] = field(default_factory=list)
+    env: dict[str, str | None] = field(default_factory=dict)
+    workdir: str = "/"
+    user: str | None = None
+    user_instruction: Instruction | None = None
+    shell_instruction: Instruction | None = None
+    shell: list[str] | None = None
+    stopsignal: Instruction | None = None
+    entrypoint: Instruction | None = None
+    cmd: Instruction | None = None
+
+    def all_of(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+    @property
+    def root_image(self) -> BaseImage | None:
+        s: Stage | None = self
+        while s is not None and s.base_stage is not None:
+            s = s.base_stage
+        return s.base_image if s is not None else None
+
+    def _inherited(self, attr: str) -> Stage | None:
+        s: Stage | None = self
+        while s is not None and getattr(s, attr) is None:
+            s = s.base_stage
+        return s
+
+    def effective_shell(self) -> list[str]:
+        s = self._inherited("shell")
+        return s.shell if s is not None and s.shell is not None else ["/bin/sh", "-c"]
+
+    def effective_shell_instruction(self) -> Instruction | None:
+        s = self._inherited("shell_instruction")
+        return s.shell_instruction if s is not None else None
+
+    def effective_user(self) -> tuple[str | None, Instruction | None]:
+        s = self._inherited("user_instruction")
+        return (s.user, s.user_instruction) if s is not None else (None, None)
+
+    def effective_stopsignal(self) -> Instruction | None:
+        s = self._inherited("stopsignal")
+        return s.stopsignal if s is not None else None
+
+    def shell_kind(self, program: str | None = None) -> ShellKind:
+        """What kind of shell ``program`` (default: the stage's SHELL) is in this image."""
+        prog = knowledge.program_name(program or self.effective_shell()[0])
+        if prog in ("cmd", "cmd.exe", "powershell", "pwsh", "powershell.exe", "pwsh.exe"):
+            return "windows"
+        kind = knowledge.SHELL_NAMES.get(prog)
+        if kind is None:
+            return "unknown"
+        if kind != "unknown":
+            return kind
+        base = self.root_image
+        return base.shell if base is not None else "unknown"
+
+
+@dataclass
+class Setting:
+    """An effective ENTRYPOINT or CMD: the instruction, or inherited from the base image."""
+
+    instruction: Instruction | None
+    stage: Stage | None
+    inherited: Literal["none", "exec-wrapper", "init", "unknown"] | None = None
+
+    @property
+    def exec_form(self) -> list[str] | None:
+        return self.instruction.exec_form if self.instruction is not None else None
+
+
+def _subst(text: str | None, env: dict[str, str | None]) -> str | None:
+    if text is None:
+        return None
+    try:
+        return substitute(text, env)
+    except Unknown:
+        return None
+
+
+def _arg_pairs(ins: Instruction, escape: str) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for word in split_words(ins.args, escape):
+        key, sep, value = word.partition("=")
+        out.append((key, value if sep else None))
+    return out
+
+
+def _find_stage(stages: list[Stage], ref: str) -> Stage | None:
+    ref = ref.lower()
+    found = next((s for s in reversed(stages) if s.name == ref), None)
+    if found is None and ref.isdigit() and int(ref) < len(stages):
+        found = stages[int(ref)]
+    return found
+
+
+def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, str]
+                 ) -> list[Stage]:
+    stages: list[Stage] = []
+    global_args: dict[str, str | None] = {}
+    cur: Stage | None = None
+    esc = df.escape
+    for ins in df.instructions:
+        kw = ins.keyword
+        if kw == "FROM":
+            _, rest = ins.flags_and_rest()
+            words = split_words(rest, esc)
+            ref = words[0] if words else ""
+            with contextlib.suppress(Unknown):
+                ref = substitute(ref, global_args)
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+            base_stage = _find_stage(stages, ref)
+            fs = ImageFS(parent=base_stage.fs if base_stage else None,
+                         has_base_dirs=ref.lower() != "scratch")
+            cur = Stage(index=len(stages), name=name, from_instruction=ins, base_ref=ref,
+                        base_stage=base_stage,
+                        base_image=None if base_stage else knowledge.describe_base(ref), fs=fs)
+            if base_stage is not None:
+                cur.env = dict(base_stage.env)
+                cur.workdir = base_stage.workdir
+            stages.append(cur)
+            continue
+        if cur is None:
+            if kw == "ARG":
+                for key, value in _arg_pairs(ins, esc):
+                    global_args[key] = build_args.get(key, value)
+            continue
+        cur.instructions.append(ins)
+        if kw == "ARG":
+            for key, value in _arg_pairs(ins, esc):
+                if key in build_args:
+                    value = build_args[key]
+                elif value is None and key in global_args:
+                    value = global_args[key]
+                cur.env[key] = value
+        elif kw == "ENV":
+            for key, value in parse_key_values(ins.args, esc):
+                cur.env[key] = _subst(value, cur.env)
+        elif kw == "WORKDIR":
+            wd = _subst(split_words(ins.args, esc)[0] if ins.args.strip() else "/", cur.env)
+            if wd is not None:
+                cur.workdir = posixpath.normpath(posixpath.join(cur.workdir, wd))
+                cur.fs.workdir(cur.workdir, ins)
+        elif kw == "USER":
+            cur.user = ins.args.strip()
+            cur.user_instruction = ins
+        elif kw == "SHELL":
+            cur.shell = parse_json_array(ins.args)
+            cur.shell_instruction = ins
+        elif kw == "STOPSIGNAL":
+            cur.stopsignal = ins
+        elif kw == "ENTRYPOINT":
+            cur.entrypoint = ins
+        elif kw == "CMD":
+            cur.cmd = ins
+        elif kw in ("COPY", "ADD"):
+            _replay_copy(ins, cur, stages, context, esc)
+        elif kw == "RUN":
+            _replay_run(ins, cur, df)
+    return stages
+
+
+def _replay_copy(ins: Instruction, stage: Stage, stages: list[Stage], context: BuildContext,
+                 esc: str) -> None:
+    flags, rest = ins.flags_and_rest()
+    form = parse_json_array(rest)
+    words = form if form is not None else split_words(rest, esc)
+    if len(words) < 2:
+        return
+    resolved = [w if w.startswith("<<") else _subst(w, stage.env) for w in words]
+    *sources, dest = resolved
+    dest_path = None
+    if dest is not None:
+        dest_path = posixpath.normpath(posixpath.join(stage.workdir, dest))
+    from_fs = None
+    label = None
+    if "from" in flags:
+        ref = _subst(flags["from"], stage.env) or flags["from"]
+        other = _find_stage(stages, ref)
+        if other is not None and other is not stage:
+            from_fs = other.fs
+            label = f"stage {other.name or other.index}"
+        else:
+            label = f"the image {ref}"
+    stage.fs.copy(ins, sources, dest_path, dest is not None and dest.endswith("/"),
+                  context=context, heredocs={h.name: h for h in ins.heredocs},
+                  from_fs=from_fs, from_label=label, chmod=flags.get("chmod"))
+
+
+def _replay_run(ins: Instruction, stage: Stage, df: Dockerfile) -> None:
+    _, rest = ins.flags_and_rest()
+    form = parse_json_array(rest)
+    if form is not None:
+        if form and knowledge.program_name(form[0]) in ("sh", "bash", "ash") and "-c" in form:
+            i = form.index("-c")
+            if i + 1 < len(form):
+                replay_run(stage.fs, ins, form[i + 1], stage.env, stage.workdir)
+        return
+    if ins.heredocs and rest.lstrip().startswith("<<"):
+        for h in ins.heredocs:
+            body = h.body(df.source).decode("utf-8", errors="replace")
+            replay_run(stage.fs, ins, body, stage.env, stage.workdir)
+        return
+    replay_run(stage.fs, ins, rest, stage.env, stage.workdir)
+
+
+def effective(stage: Stage) -> tuple[Setting | None, Setting | None]:
+    """The stage's effective ENTRYPOINT and CMD (Docker's inheritance rules)."""
+    if stage.base_stage is not None:
+        ep, cmd = effective(stage.base_stage)
+    else:
+        kind = stage.base_image.entrypoint if stage.base_image else "unknown"
+        ep = None if kind == "none" else Setting(None, None, inherited=kind)
+        cmd = Setting(None, None, inherited="unknown")
+    if stage.entrypoint is not None:
+        ep = Setting(stage.entrypoint, stage)
+        if stage.cmd is None:
+            cmd = None  # an ENTRYPOINT resets the inherited CMD
+    if stage.cmd is not None:
+        cmd = Setting(stage.cmd, stage)
+    if ep is not None and ep.instruction is not None and not ep.instruction.args.strip("[] \t"):
+        ep = None  # ENTRYPOINT [] clears it
+    return ep, cmd

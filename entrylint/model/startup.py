@@ -1,0 +1,563 @@
+"""The start-up chain: the processes that ``docker run`` starts, one after the other.
+
+From the effective ``ENTRYPOINT`` + ``CMD``, follow each program: an init (tini, dumb-init)
+starts its program as a child; a wrapper (gosu, su-exec, setpriv, env, nice, chpst) replaces
+itself with its program; a shell runs a ``-c`` text or a script; a script from the image's
+filesystem (:mod:`entrylint.model.imagefs`) is parsed, and whatever it ``exec``s is followed in
+turn.  Each :class:`Launch` records whether the process stays (then it is PID 1 for good) or
+replaces itself.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from entrylint import knowledge
+from entrylint.dockerfile import Instruction
+from entrylint.knowledge import ShellKind
+from entrylint.model.context import BuildContext, display_path
+from entrylint.model.imagefs import ContextFile, FileEntry, HeredocFile, Opaque
+from entrylint.model.shellexec import analyse_shell_text
+from entrylint.model.stages import Stage
+from entrylint.shell import (
+    SHELLS,
+    Command,
+    Node,
+    ShellScript,
+    Terminal,
+    literal,
+    node_text,
+    shebang_interpreter,
+)
+from entrylint.source import SourceError, SourceFile
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+MAX_CHAIN_DEPTH = 6
+
+
+@dataclass
+class Script:
+    container_path: str
+    file: SourceFile  # the file whose bytes hold the script (a heredoc: the Dockerfile)
+    shell: ShellScript
+    display: str
+    interpreter: str | None
+    args: list[str | None]
+    heredoc: object | None = None  # the Heredoc, for a heredoc script
+    origin: Instruction | None = None
+    under_init: bool = False
+    #: For a heredoc: the Dockerfile offset of each byte of the script's text (and of its end)
+    offsets: list[int] | None = None
+    #: ``COPY --chmod=…`` of the instruction that put it there
+    chmod: str | None = None
+    #: a ``RUN chmod +x`` (or ``install``) makes it executable in the image
+    made_executable: bool = False
+    #: a ``RUN`` that rewrites it in place (``sed -i``, ``dos2unix``)
+    rewritten_by: Instruction | None = None
+
+    def file_offset(self, offset: int) -> int:
+        """Where byte ``offset`` of the script's own text is in :attr:`file`.
+
+        A heredoc's text is not a plain slice of the Dockerfile (``<<-`` strips leading tabs,
+        an unquoted ``COPY <<EOF`` loses the backslash of ``\\$``), so heredoc scripts map
+        each byte through :attr:`offsets`."""
+        if self.offsets is None:
+            return self.shell.base + offset
+        return self.offsets[max(0, min(offset, len(self.offsets) - 1))]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        return self.file.position(self.file_offset(offset))
+
+
+LaunchKind = Literal["init", "wrapper", "shell-c", "script", "program", "swallower", "unknown",
+                     "missing"]
+
+
+@dataclass
+class Launch:
+    """One process that start-up runs.  ``execs`` are what it replaces itself with (same PID),
+    ``child`` what it starts as a child (inits), ``stays`` whether some path keeps it running
+    as the parent of what it started."""
+
+    kind: LaunchKind
+    argv: list[str | None]
+    where: Instruction | None
+    script: Script | None = None
+    inline: ShellScript | None = None  # the text of ``sh -c TEXT``
+    shell_kind: ShellKind | None = None
+    execs: list[Launch] = field(default_factory=list)
+    child: Launch | None = None
+    stays: bool = False
+    how: str = ""  # why it does (not) exec, for messages
+    from_context: bool = False
+    #: ``shell-c`` only: the text is a shell-form ENTRYPOINT/CMD (not ``["sh", "-c", …]``)
+    shell_form: bool = False
+    #: What this process would replace itself with once the rule named in :attr:`fixed_by`
+    #: adds the missing ``exec`` (a shell-form CMD's command, a script's final child).
+    after_fix: list[Launch] = field(default_factory=list)
+    #: The rule whose fix turns :attr:`after_fix` into :attr:`execs` (EL101/EL102/EL103/EL105)
+    fixed_by: str | None = None
+
+    @property
+    def name(self) -> str:
+        return knowledge.program_name(self.argv[0] or "") if self.argv else ""
+
+    def walk(self) -> Iterator[Launch]:
+        yield self
+        for e in self.execs:
+            yield from e.walk()
+        if self.child is not None:
+            yield from self.child.walk()
+
+
+@dataclass
+class Unresolved:
+    """A path start-up runs whose contents entrylint cannot check, and why."""
+
+    where: Instruction | None
+    path: str
+    reason: str
+
+
+class Follower:
+    """Follows the start-up chain of one stage, collecting the scripts it reaches."""
+
+    def __init__(self, dockerfile: SourceFile, dockerfile_path: Path, context: BuildContext
+                 ) -> None:
+        self.source = dockerfile
+        self.path = dockerfile_path
+        self.context = context
+        self.scripts: list[Script] = []
+        self.unresolved: list[Unresolved] = []
+        #: scripts and programs written by RUN or taken from elsewhere: not followed, and why
+        self.opaque: list[Unresolved] = []
+        #: shell-form ENTRYPOINT/CMD text -> (instruction, byte offset of the text in the
+        #: file, or -1 when it spans continuation lines)
+        self.inline_sources: dict[str, tuple[Instruction, int]] = {}
+
+    # -- finding files ----------------------------------------------------------------------
+    def which(self, stage: Stage, name: str, *, cwd_first: bool = False
+              ) -> tuple[str, FileEntry] | None:
+        """Find a command the way the container would: a path (relative to WORKDIR), or a
+        name looked up in PATH (``cwd_first``: a script argument of a shell, which looks in
+        the working directory first)."""
+        if "/" in name or cwd_first:
+            hit = stage.fs.file(posixpath.normpath(posixpath.join(stage.workdir, name)))
+            if hit is not None or "/" in name:
+                return hit
+        path_var = stage.env.get("PATH") or DEFAULT_PATH
+        for d in path_var.split(":"):
+            if d.startswith("/"):
+                hit = stage.fs.file(posixpath.join(d, name))
+                if hit is not None:
+                    return hit
+        return None
+
+    def why_missing(self, name: str, stage: Stage) -> str:
+        cpath = posixpath.normpath(posixpath.join(stage.workdir, name)) if "/" in name else None
+        reasons = stage.fs.explain(cpath) if cpath is not None else []
+        if reasons:
+            return "; ".join(reasons)
+        return (f"no COPY/ADD of the final stage puts it there from the build context "
+                f"({display_path(self.context.root)}); it may come from the base image or a "
+                f"RUN step")
+
+    # -- the chain --------------------------------------------------------------------------
+    def follow(self, argv: list[str | None], where: Instruction | None, stage: Stage,
+               depth: int = 0, under_init: bool = False) -> Launch:
+        if depth > MAX_CHAIN_DEPTH:
+            return Launch("unknown", argv, where, how="chain too deep")
+        if not argv or argv[0] is None:
+            return Launch("unknown", argv, where, how="the command is only known at run time")
+        prog = knowledge.program_name(argv[0])
+        if prog == "exec":
+            return Launch("unknown", argv, where,
+                          how="`exec` is a shell builtin, not a program: it cannot be started")
+        if argv[0] != argv[0].strip() or " " in argv[0]:
+            return Launch("unknown", argv, where,
+                          how="one word with spaces names no program: it cannot be started")
+        found = self.which(stage, argv[0]) if argv[0] else None
+        from_context = found is not None and not isinstance(found[1], Opaque)
+        if knowledge.is_init(argv[0], from_build_context=from_context):
+            rest = init_child_argv(prog, argv[1:])
+            launch = Launch("init", argv, where, from_context=from_context)
+            if rest:
+                launch.child = self.follow(rest, where, stage, depth + 1, under_init=True)
+            return launch
+        if prog in knowledge.EXEC_WRAPPERS and not from_context:
+            rest = wrapper_target(prog, argv[1:])
+            launch = Launch("wrapper", argv, where)
+            if rest:
+                launch.execs = [self.follow(rest, where, stage, depth + 1, under_init)]
+            return launch
+        if prog in CHILD_WRAPPERS and not from_context:
+            # `timeout 3600 app`: stays the parent (and forwards the signals it gets)
+            rest = wrapper_target(prog, argv[1:])
+            launch = Launch("program", argv, where, how=CHILD_WRAPPERS[prog])
+            if rest:
+                launch.child = self.follow(rest, where, stage, depth + 1, under_init)
+            return launch
+        if prog in SHELLS and not from_context:
+            return self._follow_shell(argv, where, stage, depth, under_init)
+        if prog in knowledge.SIGNAL_SWALLOWERS and not from_context:
+            return Launch("swallower", argv, where, how=knowledge.SIGNAL_SWALLOWERS[prog])
+        if found is not None:
+            cpath, entry = found
+            return self._follow_file(argv, where, stage, depth, under_init, cpath, entry,
+                                     interpreter=None)
+        assert argv[0] is not None
+        base = stage.root_image
+        if (prog in knowledge.BASE_ENTRYPOINT_SCRIPTS and base is not None
+                and base.entrypoint == "exec-wrapper"):
+            # The base image's own entrypoint script, which ends in `exec "$@"`.
+            launch = Launch("wrapper", argv, where, how=f"the entrypoint script of {base.ref}")
+            if argv[1:]:
+                launch.execs = [self.follow(argv[1:], where, stage, depth + 1, under_init)]
+            return launch
+        if looks_like_script(argv[0]):
+            self.unresolved.append(Unresolved(where, argv[0], self.why_missing(argv[0], stage)))
+            return Launch("missing", argv, where)
+        return Launch("program", argv, where)
+
+    def _follow_shell(self, argv: list[str | None], where: Instruction | None, stage: Stage,
+                      depth: int, under_init: bool) -> Launch:
+        assert argv[0] is not None
+        kind = stage.shell_kind(argv[0])
+        args = argv[1:]
+        i = 0
+        text: str | None = None
+        while i < len(args):
+            a = args[i]
+            if a is None:
+                return Launch("unknown", argv, where, shell_kind=kind)
+            if a == "-c" or (a.startswith("-") and "c" in a[1:] and not a.startswith("--")):
+                text = args[i + 1] if i + 1 < len(args) else None
+                if text is None:  # `sh -c "$*"`: the command is only known at run time
+                    return Launch("unknown", argv, where, shell_kind=kind)
+                break
+            if a == "--":
+                i += 1
+                break
+            if a.startswith("-") or a.startswith("+"):
+                i += 1
+                if a in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+                    i += 1
+                continue
+            break
+        if text is not None:
+            return self._follow_text(argv, args, i, text, where, stage, depth, under_init, kind)
+        if i < len(args) and args[i] is not None:
+            script_path = args[i]
+            assert script_path is not None
+            found = self.which(stage, script_path, cwd_first=True)
+            if found is not None:
+                cpath, entry = found
+                return self._follow_file([script_path, *args[i + 1 :]], where, stage, depth,
+                                         under_init, cpath, entry,
+                                         interpreter=knowledge.program_name(argv[0]))
+            self.unresolved.append(Unresolved(where, script_path,
+                                              self.why_missing(script_path, stage)))
+            return Launch("missing", argv, where)
+        return Launch("program", argv, where, shell_kind=kind, how="an interactive shell")
+
+    def _follow_text(self, argv: list[str | None], args: list[str | None], i: int, text: str,
+                     where: Instruction | None, stage: Stage, depth: int, under_init: bool,
+                     kind: ShellKind) -> Launch:
+        data = text.encode("utf-8", errors="surrogateescape")
+        located = self.inline_sources.get(text)
+        if located is not None:
+            where = located[0]
+        inline = ShellScript(data=data, base=located[1] if located else -1)
+        launch = Launch("shell-c", argv, where, inline=inline, shell_kind=kind,
+                        shell_form=located is not None)
+        result = analyse_shell_text(inline, kind)
+        launch.how = result.reason
+        last = result.last
+        if result.outcome == "explicit-exec" and text.strip() in ('exec "$@"', 'exec "${@}"'):
+            last = args[i + 3 :]  # `sh -c 'exec "$@"' NAME ARG…`: $0 is NAME
+        if result.outcome in ("explicit-exec", "shell-execs") and last:
+            launch.execs = [self.follow(last, where, stage, depth + 1, under_init)]
+        elif result.outcome == "no-shell":
+            launch.kind = "unknown"
+        else:
+            launch.stays = result.outcome != "unknown"
+            if result.last:
+                # The shell stays PID 1 (or may) and runs its last command as a child: still
+                # follow it, so that a script it runs is checked too.
+                launch.child = self.follow(result.last, where, stage, depth + 1, under_init)
+                if launch.stays and result.fixable:
+                    launch.after_fix = [launch.child]
+                    launch.fixed_by = ("EL105" if not launch.shell_form else "EL102"
+                                       if where is not None and where.keyword == "ENTRYPOINT"
+                                       else "EL101")
+        return launch
+
+    def _follow_file(self, argv: list[str | None], where: Instruction | None, stage: Stage,
+                     depth: int, under_init: bool, cpath: str, entry: FileEntry,
+                     interpreter: str | None) -> Launch:
+        if isinstance(entry, Opaque):
+            if looks_like_script(argv[0] or "") or interpreter is not None:
+                self.opaque.append(Unresolved(where, cpath, entry.reason))
+            return Launch("program", argv, where)
+        if isinstance(entry, HeredocFile):
+            target = entry.heredoc
+            data, offsets = target.body_map(
+                self.source, expand=not target.quoted and entry.instruction.keyword in ("COPY",
+                                                                                        "ADD"))
+            file = self.source
+            base = target.body_start
+            display = f"{display_path(self.path)}:{target.start_line} (heredoc {cpath})"
+            heredoc: object | None = target
+        else:
+            assert isinstance(entry, ContextFile)
+            got = self.context.read(entry.path)
+            if isinstance(got, SourceError):
+                self.unresolved.append(Unresolved(where or entry.instruction, cpath,
+                                                  f"{display_path(entry.path)} {got.reason}"))
+                return Launch("missing", argv, where)
+            file, data, base, offsets = got, got.data, 0, None
+            display = display_path(entry.path)
+            heredoc = None
+        probe = ShellScript(data=data, base=base)
+        interp = interpreter or shebang_interpreter(probe.shebang)
+        if interp is None and probe.shebang is None and not cpath.endswith(".sh"):
+            return Launch("program", argv, where, from_context=True)
+        if interp is not None and interp not in SHELLS:
+            # A Python or Node program copied in: the program is its interpreter.
+            return Launch("program", [interp, *argv], where, from_context=True)
+        script = Script(container_path=cpath, file=file, shell=probe, display=display,
+                        interpreter=interp, args=argv[1:], heredoc=heredoc,
+                        origin=entry.instruction, under_init=under_init, offsets=offsets,
+                        chmod=entry.chmod, made_executable=stage.fs.is_executable(cpath),
+                        rewritten_by=stage.fs.rewritten.get(cpath))
+        if all(s.container_path != cpath for s in self.scripts):
+            self.scripts.append(script)
+        launch = Launch("script", argv, where, script=script, from_context=True,
+                        shell_kind=stage.shell_kind(interp or "sh"))
+        settled = True  # every path that stays would exec once EL103's fix is applied
+        for term in probe.terminals(args=argv[1:]):
+            if term.kind == "exec" and term.command is not None:
+                for target_argv in exec_targets(probe, term, argv[1:]):
+                    launch.execs.append(
+                        self.follow(target_argv, where, stage, depth + 1, under_init))
+            elif term.kind == "child" and term.command is not None and \
+                    term.command.name not in knowledge.BUILTINS:
+                launch.stays = True
+                # Follow what the script runs last as a child too: a script it starts is
+                # checked, and EL104 judges the PID 1 that EL103's `exec` fix will leave.
+                for target_argv in exec_targets(probe, term, argv[1:]):
+                    launch.after_fix.append(
+                        self.follow(target_argv, where, stage, depth + 1, under_init))
+            elif term.kind in ("child", "wait", "loop", "keepalive"):
+                launch.stays = True
+                settled = False
+        if launch.after_fix:
+            launch.fixed_by = "EL103"
+            if not settled:
+                launch.after_fix = []  # the shell stays PID 1 on some path whatever the fix
+        return launch
+
+
+# -- reading command lines --------------------------------------------------------------------
+
+#: Programs that run their command as a child and stay its parent.
+CHILD_WRAPPERS: dict[str, str] = {
+    "timeout": "timeout runs the command as its child and forwards the signals it gets",
+}
+
+_INIT_OPTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # program: (options that take a value, long options that take a value)
+    "tini": (frozenset({"-p", "-e"}), frozenset()),
+    "tini-static": (frozenset({"-p", "-e"}), frozenset()),
+    "docker-init": (frozenset({"-p", "-e"}), frozenset()),
+    "dumb-init": (frozenset({"-r"}), frozenset({"--rewrite"})),
+    "catatonit": (frozenset(), frozenset()),
+}
+
+_SUPERVISORS = frozenset({"s6-svscan", "runsvdir", "supervisord", "systemd", "my_init",
+                          "runit"})
+
+
+def _skip_options(args: list[str | None], short_value: frozenset[str],
+                  long_value: frozenset[str]) -> list[str | None]:
+    """The words after the leading options (and a ``--`` that ends them)."""
+    out = list(args)
+    while out and out[0] is not None and out[0].startswith("-") and out[0] != "-":
+        flag = out.pop(0)
+        assert flag is not None
+        if flag == "--":
+            break
+        if flag.startswith("--"):
+            if "=" not in flag and flag in long_value and out:
+                out.pop(0)
+        elif flag in short_value and out:
+            out.pop(0)
+    return out
+
+
+def init_child_argv(prog: str, args: list[str | None]) -> list[str | None]:
+    """The program an init runs: its first word that is not an option (``tini -s -p SIGTERM
+    -- app``; ``tini boot.sh --`` runs ``boot.sh --``: a later ``--`` is the program's)."""
+    if prog in _SUPERVISORS:
+        return []  # they supervise services, not a command line
+    short, long = _INIT_OPTIONS.get(prog, (frozenset(), frozenset()))
+    return _skip_options(args, short, long)
+
+
+_WRAPPER_OPTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "env": (frozenset({"-u", "-C", "-S"}), frozenset({"--unset", "--chdir",
+                                                      "--split-string"})),
+    "nice": (frozenset({"-n"}), frozenset({"--adjustment"})),
+    "ionice": (frozenset({"-c", "-n", "-p", "-P", "-u"}), frozenset({"--class", "--classdata"})),
+    "chpst": (frozenset({"-u", "-U", "-e", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c",
+                         "-r", "-t", "-/", "-b"}), frozenset()),
+    "stdbuf": (frozenset({"-i", "-o", "-e"}), frozenset()),
+    "setpriv": (frozenset(), frozenset({"--reuid", "--regid", "--groups", "--inh-caps",
+                                        "--ambient-caps", "--bounding-set", "--securebits",
+                                        "--selinux-label", "--apparmor-profile", "--pdeathsig",
+                                        "--landlock-access", "--landlock-rule"})),
+    "taskset": (frozenset(), frozenset()),
+    "numactl": (frozenset({"-N", "-m", "-p", "-C", "-i"}), frozenset({"--interleave",
+                                                                     "--membind"})),
+    "nohup": (frozenset(), frozenset()),
+    "timeout": (frozenset({"-s", "-k"}), frozenset({"--signal", "--kill-after"})),
+}
+
+
+def wrapper_target(prog: str, args: list[str | None]) -> list[str | None]:
+    """The program a wrapper runs: ``gosu USER cmd``, ``env A=1 cmd``, ``nice -n 5 cmd``,
+    ``setpriv --reuid 1000 cmd``, ``chpst -u app cmd``, ``timeout 60 cmd``."""
+    if prog in ("gosu", "su-exec", "s6-setuidgid", "chroot"):
+        return args[1:]
+    short, long = _WRAPPER_OPTIONS.get(prog, (frozenset(), frozenset()))
+    out = _skip_options(args, short, long)
+    if prog == "env":
+        while out and out[0] is not None and "=" in out[0]:
+            out.pop(0)
+    elif prog in ("taskset", "timeout") and out:
+        out.pop(0)  # the CPU mask, the duration
+    elif prog == "nice" and args and args[0] is not None and re.fullmatch(r"-\d+", args[0]):
+        out = args[1:]  # `nice -10 cmd`
+    return out
+
+
+_ALL_ARGS = ('"$@"', "$@", '"${@}"', "${@}")
+
+
+def _substitute_args(command: Command, words: list[Node],
+                     args: list[str | None]) -> list[str | None]:
+    out: list[str | None] = []
+    for w in words:
+        if command.word_text(w) in _ALL_ARGS:
+            out += args
+        else:
+            out.append(literal(command.source, w))
+    return out
+
+
+def _plausible_command(argv: list[str | None]) -> bool:
+    """``app:app`` or ``--workers`` as the first word is an argument, not a command: the
+    script must have put a program in front of it (``set -- gunicorn "$@"``)."""
+    if not argv:
+        return False
+    first = argv[0]
+    if first is None:
+        return True
+    return not (first.startswith("-") or (":" in first and "/" not in first)
+                or ("=" in first and "/" not in first))
+
+
+def exec_targets(script: ShellScript, term: Terminal,
+                 script_args: list[str | None]) -> list[list[str | None]]:
+    """What ``exec …`` runs (or, for a command run as a child, what it would run with
+    ``exec``).  Where the target uses ``"$@"`` and the script rewrites its
+    arguments with ``set -- … "$@"`` (the official images' ``set -- node "$@"``), each
+    rewriting is a candidate; implausible ones (``exec app:app``) are dropped."""
+    command = term.command
+    assert command is not None
+    words = command.exec_target() if command.is_exec else command.words
+    plain = _substitute_args(command, words, script_args)
+    if not any(command.word_text(w) in _ALL_ARGS for w in words):
+        return [plain]
+    candidates = [plain]
+    keep_plain = True
+    for c in script.iter_commands():
+        if c.name == "set" and len(c.words) > 2 and c.word_text(c.words[1]) == "--":
+            holds = _guard(script, c, script_args[0] if script_args else None)
+            if holds is False:
+                continue  # `if [ "${1#-}" != "$1" ]; then set -- …` with CMD ["gunicorn"]
+            if holds is True:
+                keep_plain = False  # `if [ "$1" = web ]; then set -- gunicorn …` with web
+            new_args = _substitute_args(c, c.words[2:], script_args)
+            candidates.append(_substitute_args(command, words, new_args))
+    if not keep_plain:
+        candidates.remove(plain)
+    plausible = [a for a in candidates if _plausible_command(a)]
+    return plausible or [plain]
+
+
+_STARTS_WITH_DASH = re.compile(
+    r"""^\[\[?\s*"?\$\{1#-\}"?\s*!=\s*"?\$1"?\s*\]\]?$"""
+    r"""|^\[\[?\s*"?\$\{1:0:1\}"?\s*==?\s*['"]?-['"]?\s*\]\]?$""")
+_EQUALS = re.compile(r"""^\[\[?\s*"?\$\{?1\}?"?\s*(==?|!=)\s*['"]?([^'"\s\]]+)['"]?\s*\]\]?$""")
+
+
+def _guard(script: ShellScript, command: Command, arg1: str | None) -> bool | None:
+    """Whether ``command`` runs, when it sits in the ``then`` of an ``if`` whose test of
+    ``$1`` entrylint can evaluate for ``arg1``: ``[ "${1#-}" != "$1" ]`` (an option),
+    ``[ "$1" = 'postgres' ]``, joined with ``||``.  None when it cannot tell."""
+    if arg1 is None:
+        return None
+    node = command.node
+    parent = node.parent
+    while parent is not None and parent.type in ("redirected_statement", "list"):
+        node, parent = parent, parent.parent
+    negate = False
+    if parent is not None and parent.type == "else_clause":
+        negate, node, parent = True, parent, parent.parent
+    if parent is None or parent.type != "if_statement":
+        return None
+    if not negate and any(ch.type == "elif_clause" for ch in parent.children):
+        return None
+    condition = parent.child_by_field_name("condition")
+    if condition is None or node.start_byte < condition.end_byte:
+        return None
+    if not negate and any(ch.type == "then" and ch.start_byte > node.start_byte
+                          for ch in parent.children):
+        return None
+    holds = _evaluate_test(node_text(script.data, condition), arg1)
+    if holds is None:
+        return None
+    return not holds if negate else holds
+
+
+def _evaluate_test(text: str, arg1: str) -> bool | None:
+    """``[ "$1" = web ] || [ "$1" = api ]`` (or ``-o``) for ``$1`` = ``arg1``; None when
+    some part cannot be evaluated."""
+    text = re.sub(r"\s+-o\s+", " ] || [ ", text.strip().rstrip(";"))
+    result = False
+    for test in re.split(r"\s*\|\|\s*", text):
+        test = test.strip()
+        if _STARTS_WITH_DASH.match(test):
+            result = result or arg1.startswith("-")
+            continue
+        m = _EQUALS.match(test)
+        if m is None:
+            return None  # a test entrylint cannot evaluate: it may hold
+        result = result or ((arg1 == m.group(2)) == (m.group(1) != "!="))
+    return result
+
+
+def looks_like_script(name: str) -> bool:
+    """A start-up path that should have come from the build context: ``*.sh``, or a name
+    such as ``docker-entrypoint`` or ``start``.  Binaries built in the image are not."""
+    base = posixpath.basename(name)
+    if base.endswith((".sh", ".bash")):
+        return True
+    stem = base.split(".")[0].lower()
+    return "/" in name and ("entrypoint" in stem or stem in ("start", "run", "boot", "launch"))
