@@ -176,7 +176,7 @@ def check(paths: tuple[Path, ...], fmt: str, output: Path | None, config_file: P
             for s in m.scripts:
                 click.echo(f"entrylint: {m.display(m.path)}: follows {s.container_path} -> "
                            f"{s.display}", err=True)
-            for u in m.unresolved:
+            for u in [*m.unresolved, *m.opaque]:
                 click.echo(f"entrylint: {m.display(m.path)}: cannot follow {u.path}: {u.reason}",
                            err=True)
     for e in result.errors:

@@ -302,7 +302,9 @@ class Follower:
                      interpreter: str | None) -> Launch:
         if isinstance(entry, Opaque):
             if looks_like_script(argv[0] or "") or interpreter is not None:
+                # a script nobody can read: what runs as PID 1 after it is unknown
                 self.opaque.append(Unresolved(where, cpath, entry.reason))
+                return Launch("unknown", argv, where, how=f"{cpath} is {entry.reason}")
             return Launch("program", argv, where)
         if isinstance(entry, HeredocFile):
             target = entry.heredoc
