@@ -164,8 +164,13 @@ def is_init(argv0: str, *, from_build_context: bool) -> bool:
     """True when ``argv0`` is an init.  A script of the user's *named* ``init`` is not one."""
     name = program_name(argv0)
     if name not in INITS:
-        return False
+        # the release builds are named by platform: tini-amd64, tini-static-arm64, as-tini
+        return _TINI_BUILD.fullmatch(name) is not None
     return not (name == "init" and from_build_context)
+
+
+_TINI_BUILD = re.compile(r"(?:[a-z]+-)?tini(?:-static)?(?:-(?:amd64|arm64|armhf|armel|i386|"
+                         r"ppc64le|s390x|muslc-amd64|x86_64|aarch64))?")
 
 
 def reaps(argv: list[str]) -> bool:

@@ -272,6 +272,16 @@ class ShellScript:
                 return True
         return False
 
+    def trap_functions(self) -> frozenset[str]:
+        """The functions that a ``trap`` runs (``trap term_handler INT TERM``)."""
+        names: set[str] = set()
+        for c in self.iter_commands():
+            if c.name == "trap" and len(c.words) >= 3:
+                action = literal(self.data, c.words[1]) or node_text(self.data, c.words[1])
+                names |= {n for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", action)
+                          if n in self.functions}
+        return frozenset(names)
+
     def _stops_children(self, action: str, seen: set[str]) -> bool:
         """Does a trap action (or a function it calls, at any depth) kill or stop jobs?"""
         if _KILL.search(action):
@@ -343,6 +353,16 @@ class ShellScript:
             return terms
         return []
 
+    def _if_taken(self, node: Node) -> bool | None:
+        """Whether the ``then`` of ``if [ "$1" = web ]`` runs for the known first argument
+        (None: unknown, or an ``elif`` makes it more than one test)."""
+        args = getattr(self, "_args", None)
+        condition = node.child_by_field_name("condition")
+        if not args or args[0] is None or condition is None or any(
+                ch.type == "elif_clause" for ch in node.children):
+            return None
+        return evaluate_arg_test(node_text(self.data, condition), args[0])
+
     def _case_arm_taken(self, node: Node) -> Node | None:
         """The ``case_item`` that ``case "$1"`` takes for the known first argument."""
         args = getattr(self, "_args", None)
@@ -365,12 +385,19 @@ class ShellScript:
         return None
 
     def _terminals_of(self, stmts: list[Node], depth: int, via: list[str]) -> list[Terminal]:
-        # An unconditional `exec cmd` ends the script: what follows it never runs.
+        # An unconditional `exec cmd` ends the script: what follows it never runs; so does an
+        # `if [ "$1" = web ]; then exec …; fi` whose test holds for the known arguments.
         for i, stmt in enumerate(stmts):
             inner, _ = unwrap_redirect(stmt)
             if inner.type == "command" and not self.is_background(stmt):
                 c = self._command(inner, "plain", redirected=False)
                 if c is not None and c.is_exec:
+                    stmts = stmts[: i + 1]
+                    break
+            if inner.type == "if_statement" and i < len(stmts) - 1 and \
+                    self._if_taken(inner) is True:
+                taken = self._terminal(inner, depth, via)
+                if taken and all(t.kind == "exec" for t in taken):
                     stmts = stmts[: i + 1]
                     break
         trailing: list[Node] = []
@@ -481,6 +508,7 @@ class ShellScript:
             out: list[Terminal] = []
             branch: list[Node] = []
             seen_then = False
+            taken = self._if_taken(node)
             for ch in node.children:
                 if ch.type == "then":
                     seen_then = True
@@ -489,13 +517,16 @@ class ShellScript:
                     if branch:
                         out += self._terminals_of(branch, depth, via)
                         branch = []
-                    out += self._terminal(ch, depth, via)
+                    if taken is not True:
+                        out += self._terminal(ch, depth, via)
                     continue
-                if seen_then and ch.is_named and ch.type not in _STATEMENT_SKIP:
+                if seen_then and ch.is_named and ch.type not in _STATEMENT_SKIP and \
+                        taken is not False:
                     branch.append(ch)
             if branch:
                 out += self._terminals_of(branch, depth, via)
-            return out
+            return out or [Terminal("short", None, node, via_functions=via,
+                                    reason="the test does not hold")]
         if t in ("elif_clause", "else_clause"):
             stmts = []
             seen_then = t == "else_clause"
@@ -540,6 +571,30 @@ class ShellScript:
                  "test_command", "unset_command"):
             return [Terminal("short", None, node, via_functions=via)]
         return [Terminal("unknown", None, node, via_functions=via, reason=t)]
+
+
+_STARTS_WITH_DASH = re.compile(
+    r"""^\[\[?\s*"?\$\{1#-\}"?\s*!=\s*"?\$1"?\s*\]\]?$"""
+    r"""|^\[\[?\s*"?\$\{1:0:1\}"?\s*==?\s*['"]?-['"]?\s*\]\]?$""")
+_EQUALS = re.compile(r"""^\[\[?\s*"?\$\{?1\}?"?\s*(==?|!=)\s*['"]?([^'"\s\]]+)['"]?\s*\]\]?$""")
+
+
+def evaluate_arg_test(text: str, arg1: str) -> bool | None:
+    """``[ "$1" = web ] || [ "$1" = api ]`` (or ``-o``) for ``$1`` = ``arg1``; None when
+    some part cannot be evaluated."""
+    text = re.sub(r"\s+-o\s+", " ] || [ ", text.strip().rstrip(";"))
+    result = False
+    for test in re.split(r"\s*\|\|\s*", text):
+        test = test.strip()
+        if _STARTS_WITH_DASH.match(test):
+            result = result or arg1.startswith("-")
+            continue
+        m = _EQUALS.match(test)
+        if m is None:
+            return None  # a test entrylint cannot evaluate: it may hold
+        result = result or ((arg1 == m.group(2)) == (m.group(1) != "!="))
+    return result
+
 
 
 def unwrap_redirect(node: Node) -> tuple[Node, bool]:

@@ -30,6 +30,7 @@ from entrylint.shell import (
     Node,
     ShellScript,
     Terminal,
+    evaluate_arg_test,
     literal,
     node_text,
     shebang_interpreter,
@@ -327,6 +328,18 @@ class Follower:
             heredoc = None
         probe = ShellScript(data=data, base=base)
         interp = interpreter or shebang_interpreter(probe.shebang)
+        if interpreter is None and interp is not None and probe.shebang and \
+                knowledge.is_init(interp, from_build_context=False):
+            # `#!/usr/bin/dumb-init /bin/sh`: the kernel starts the init, which runs the
+            # shell on the script as its child
+            words: list[str | None] = [*probe.shebang.split(), cpath, *argv[1:]]
+            launch = Launch("init", words, where, how="the script's #! line")
+            rest = init_child_argv(interp, words[1:])
+            shell = knowledge.program_name(rest[0] or "") if rest else ""
+            if rest and shell in SHELLS:
+                launch.child = self._follow_file(rest[1:], where, stage, depth + 1, True, cpath,
+                                                 entry, interpreter=shell)
+            return launch
         if interp is None and probe.shebang is None and not cpath.endswith(".sh"):
             return Launch("program", argv, where, from_context=True)
         if interp is not None and interp not in SHELLS:
@@ -342,7 +355,12 @@ class Follower:
         launch = Launch("script", argv, where, script=script, from_context=True,
                         shell_kind=stage.shell_kind(interp or "sh"))
         settled = True  # every path that stays would exec once EL103's fix is applied
+        handlers = probe.trap_functions() if probe.traps_term() else frozenset()
         for term in probe.terminals(args=argv[1:]):
+            if handlers and set(term.via_functions) & handlers:
+                launch.stays = True  # the trap handler's clean-up, run after the server
+                settled = False
+                continue
             if term.kind == "exec" and term.command is not None:
                 for target_argv in exec_targets(probe, term, argv[1:]):
                     launch.execs.append(
@@ -407,6 +425,8 @@ def init_child_argv(prog: str, args: list[str | None]) -> list[str | None]:
     -- app``; ``tini boot.sh --`` runs ``boot.sh --``: a later ``--`` is the program's)."""
     if prog in _SUPERVISORS:
         return []  # they supervise services, not a command line
+    if prog not in _INIT_OPTIONS and "--" in args:
+        return args[args.index("--") + 1 :]  # an init whose options entrylint does not know
     short, long = _INIT_OPTIONS.get(prog, (frozenset(), frozenset()))
     return _skip_options(args, short, long)
 
@@ -503,12 +523,6 @@ def exec_targets(script: ShellScript, term: Terminal,
     return plausible or [plain]
 
 
-_STARTS_WITH_DASH = re.compile(
-    r"""^\[\[?\s*"?\$\{1#-\}"?\s*!=\s*"?\$1"?\s*\]\]?$"""
-    r"""|^\[\[?\s*"?\$\{1:0:1\}"?\s*==?\s*['"]?-['"]?\s*\]\]?$""")
-_EQUALS = re.compile(r"""^\[\[?\s*"?\$\{?1\}?"?\s*(==?|!=)\s*['"]?([^'"\s\]]+)['"]?\s*\]\]?$""")
-
-
 def _guard(script: ShellScript, command: Command, arg1: str | None) -> bool | None:
     """Whether ``command`` runs, when it sits in the ``then`` of an ``if`` whose test of
     ``$1`` entrylint can evaluate for ``arg1``: ``[ "${1#-}" != "$1" ]`` (an option),
@@ -532,27 +546,10 @@ def _guard(script: ShellScript, command: Command, arg1: str | None) -> bool | No
     if not negate and any(ch.type == "then" and ch.start_byte > node.start_byte
                           for ch in parent.children):
         return None
-    holds = _evaluate_test(node_text(script.data, condition), arg1)
+    holds = evaluate_arg_test(node_text(script.data, condition), arg1)
     if holds is None:
         return None
     return not holds if negate else holds
-
-
-def _evaluate_test(text: str, arg1: str) -> bool | None:
-    """``[ "$1" = web ] || [ "$1" = api ]`` (or ``-o``) for ``$1`` = ``arg1``; None when
-    some part cannot be evaluated."""
-    text = re.sub(r"\s+-o\s+", " ] || [ ", text.strip().rstrip(";"))
-    result = False
-    for test in re.split(r"\s*\|\|\s*", text):
-        test = test.strip()
-        if _STARTS_WITH_DASH.match(test):
-            result = result or arg1.startswith("-")
-            continue
-        m = _EQUALS.match(test)
-        if m is None:
-            return None  # a test entrylint cannot evaluate: it may hold
-        result = result or ((arg1 == m.group(2)) == (m.group(1) != "!="))
-    return result
 
 
 def looks_like_script(name: str) -> bool:
