@@ -539,9 +539,9 @@ class ShellScript:
             return self._terminals_of(stmts, depth, via)
         if t == "case_statement":
             out = []
-            taken = self._case_arm_taken(node)
+            arm = self._case_arm_taken(node)
             for item in node.named_children:
-                if item.type != "case_item" or (taken is not None and item != taken):
+                if item.type != "case_item" or (arm is not None and item != arm):
                     continue
                 stmts = []
                 after_paren = False
