@@ -272,6 +272,25 @@ class ShellScript:
                 return True
         return False
 
+    def arrays(self) -> dict[str, list[str | None]]:
+        """Bash arrays assigned once with literal words: ``DEFAULT=(java -jar app.jar)``."""
+        found: dict[str, list[str | None]] = {}
+        twice: set[str] = set()
+        stack = [self.tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "variable_assignment":
+                name = node.child_by_field_name("name")
+                value = node.child_by_field_name("value")
+                if name is not None and value is not None and value.type == "array":
+                    key = node_text(self.data, name)
+                    if key in found:
+                        twice.add(key)
+                    found[key] = [literal(self.data, w) for w in value.named_children
+                                  if w.type != "comment"]
+            stack.extend(node.named_children)
+        return {k: v for k, v in found.items() if k not in twice}
+
     def trap_functions(self) -> frozenset[str]:
         """The functions that a ``trap`` runs (``trap term_handler INT TERM``)."""
         names: set[str] = set()

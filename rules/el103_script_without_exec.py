@@ -9,8 +9,10 @@ server never hears it and is SIGKILLed after the grace period.  An init in front
 because tini signals the shell, not the app.
 
 Checked on every path that ends the script: both branches of an `if`, each `case` arm, a
-function called last (the postgres `_main "$@"` pattern), after `&&`.  A script that forwards
-signals itself (`trap 'kill -TERM $PID' TERM INT; app & PID=$!; wait $PID`) is correct.
+function called last (the postgres `_main "$@"` pattern), after `&&`.  When the image's `CMD`
+is known, only the paths it takes: the `case "$1"` arm it selects, the branch of
+`if [ "$1" = web ]` it enters (an `app:init` arm that runs migrations is another command).
+A script that forwards signals itself (`trap 'kill -TERM $PID' TERM INT; app & PID=$!; wait $PID`) is correct.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         sh = script.shell
         forwards = sh.traps_term()
         handlers = sh.trap_functions() if forwards else frozenset()
-        for term in sh.terminals():
+        # the paths that `docker run IMAGE` takes: with CMD known, only the `case "$1"` arm
+        # and `if [ "$1" = web ]` branch it selects (other arms are other commands)
+        for term in sh.terminals(args=script.args or None):
             if handlers and set(term.via_functions) & handlers:
                 continue  # the trap's handler called last: clean-up once the server is gone
             if term.kind == "loop":

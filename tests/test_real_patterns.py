@@ -50,6 +50,28 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "boot.sh": "#!/bin/sh\nstop_nginx() { nginx -s quit; }\nstop_all() { stop_nginx; }\n"
                  "trap stop_all TERM\nnginx -g 'daemon off;' &\nwait\n"},
      []),
+    # a `case "$1"` arm that CMD does not select is another command (a one-shot migration)
+    ("case-arm-not-selected",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"app:start\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\ncase \"$1\" in\n  app:start)\n    exec nginx ;;\n"
+                 "  app:init)\n    do_migrations ;;\n  *)\n    exec \"$@\" ;;\nesac\n"},
+     []),
+    # `exec $(which squid)` and a literal bash array in `set -- "${DEFAULT[@]}"`
+    ("which-and-array",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nDEFAULT=(java -jar app.jar)\nif [[ $# -eq 0 ]]; then\n"
+                 "  set -- \"${DEFAULT[@]}\"\nfi\nexec $(which \"$1\") \"${@:2}\"\n"},
+     []),
+    ("array-default-command",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nDEFAULT=(java -jar app.jar)\nif [[ $# -eq 0 ]]; then\n"
+                 "  set -- \"${DEFAULT[@]}\"\nfi\nexec \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    ("exec-which",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nexec $(which node) server.js\n"},
+     [("EL104", "Dockerfile", 3)]),
     # `if [[ "$1" == web ]]; then exec nginx; fi; exec "$@"` with CMD ["web"]: nginx is PID 1
     ("if-guard-exec",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"

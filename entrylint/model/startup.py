@@ -471,14 +471,30 @@ def wrapper_target(prog: str, args: list[str | None]) -> list[str | None]:
 _ALL_ARGS = ('"$@"', "$@", '"${@}"', "${@}")
 
 
-def _substitute_args(command: Command, words: list[Node],
-                     args: list[str | None]) -> list[str | None]:
+_LOOKUP = re.compile(r"""^"?(?:\$\(|`)\s*(?:which|command\s+-v)\s+([\w.+-]+)\s*(?:\)|`)"?$""")
+_ARRAY = re.compile(r'^"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?$')
+
+
+def _substitute_args(command: Command, words: list[Node], args: list[str | None],
+                     arrays: dict[str, list[str | None]] | None = None) -> list[str | None]:
+    """The words, with ``"$@"`` replaced by ``args``, ``"${ARR[@]}"`` by a literal array's
+    words, and ``$(which app)`` / ``$(command -v app)`` by ``app``."""
     out: list[str | None] = []
     for w in words:
-        if command.word_text(w) in _ALL_ARGS:
+        text = command.word_text(w)
+        if text in _ALL_ARGS:
             out += args
-        else:
-            out.append(literal(command.source, w))
+            continue
+        value = literal(command.source, w)
+        if value is None:
+            lookup = _LOOKUP.match(text)
+            array = _ARRAY.match(text)
+            if lookup is not None:
+                value = lookup.group(1)
+            elif array is not None and arrays is not None and array.group(1) in arrays:
+                out += arrays[array.group(1)]
+                continue
+        out.append(value)
     return out
 
 
@@ -503,7 +519,8 @@ def exec_targets(script: ShellScript, term: Terminal,
     command = term.command
     assert command is not None
     words = command.exec_target() if command.is_exec else command.words
-    plain = _substitute_args(command, words, script_args)
+    arrays = script.arrays()
+    plain = _substitute_args(command, words, script_args, arrays)
     if not any(command.word_text(w) in _ALL_ARGS for w in words):
         return [plain]
     candidates = [plain]
@@ -515,8 +532,8 @@ def exec_targets(script: ShellScript, term: Terminal,
                 continue  # `if [ "${1#-}" != "$1" ]; then set -- …` with CMD ["gunicorn"]
             if holds is True:
                 keep_plain = False  # `if [ "$1" = web ]; then set -- gunicorn …` with web
-            new_args = _substitute_args(c, c.words[2:], script_args)
-            candidates.append(_substitute_args(command, words, new_args))
+            new_args = _substitute_args(c, c.words[2:], script_args, arrays)
+            candidates.append(_substitute_args(command, words, new_args, arrays))
     if not keep_plain:
         candidates.remove(plain)
     plausible = [a for a in candidates if _plausible_command(a)]
