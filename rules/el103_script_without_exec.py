@@ -12,7 +12,8 @@ Checked on every path that ends the script: both branches of an `if`, each `case
 function called last (the postgres `_main "$@"` pattern), after `&&`.  When the image's `CMD`
 is known, only the paths it takes: the `case "$1"` arm it selects, the branch of
 `if [ "$1" = web ]` it enters (an `app:init` arm that runs migrations is another command).
-A script that forwards signals itself (`trap 'kill -TERM $PID' TERM INT; app & PID=$!; wait $PID`) is correct.
+A script that forwards signals itself (`trap 'kill -TERM $PID' TERM INT; app & PID=$!;
+wait $PID`) is correct.
 """
 
 from __future__ import annotations
