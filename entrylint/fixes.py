@@ -425,7 +425,8 @@ def _tini_command(stage: Stage, distro: str, program: str = "tini") -> str:
     if "PATH" not in stage.env:
         return program  # the base image's PATH: /sbin and /usr/bin are on it
     path = stage.env["PATH"]
-    if path is not None and posixpath.dirname(binary) in path.split(":"):
+    if path is not None and not stage.path_assumed and \
+            posixpath.dirname(binary) in path.split(":"):
         return program
     return binary
 

@@ -108,6 +108,18 @@ CASES: list[tuple[str, str, dict[str, str], str | None, str]] = [
     ("dockerignore-excludes",
      "FROM python:3.12-slim\nCOPY . /app\nCMD [\"/app/boot.sh\"]\n",
      {"boot.sh": BOOT, ".dockerignore": "*.sh\n"}, None, ".dockerignore excludes"),
+    ("env-path-extends-the-default",
+     "FROM debian:12-slim\nCOPY scripts /opt/app/scripts\nENV PATH=\"/opt/app/scripts:$PATH\"\n"
+     "ENTRYPOINT [\"boot.sh\"]\n",
+     {"scripts/boot.sh": BOOT}, "boot.sh", ""),
+    ("git-clone-in-run",
+     "FROM debian:12-slim\nRUN git clone --depth=1 https://example.org/app.git /app\n"
+     "ENTRYPOINT [\"/app/boot.sh\"]\n",
+     {}, None, "clones https://example.org/app.git there"),
+    ("tar-in-run",
+     "FROM debian:12-slim\nRUN curl -L https://x/y.tgz | tar -xz -C /opt\n"
+     "ENTRYPOINT [\"/opt/boot.sh\"]\n",
+     {}, None, "unpacks an archive there"),
     # 3. symlinks, copies and moves made in RUN
     ("ln-relative-official-images",
      "FROM debian:12-slim\nCOPY docker-entrypoint.sh /usr/local/bin/\n"

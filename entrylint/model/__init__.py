@@ -23,8 +23,8 @@ from entrylint.dockerfile import Dockerfile, Instruction, parse
 from entrylint.model.compose import ComposeInfo, find_compose
 from entrylint.model.context import BuildContext, display_path, find_repo_root
 from entrylint.model.shellexec import ShellExec, analyse_shell_text
-from entrylint.model.stages import Setting, Stage, build_stages, effective
-from entrylint.model.startup import DEFAULT_PATH, Follower, Launch, Script, Unresolved
+from entrylint.model.stages import DEFAULT_PATH, Setting, Stage, build_stages, effective
+from entrylint.model.startup import Follower, Launch, Script, Unresolved
 from entrylint.source import SourceError, SourceFile, read_source
 
 __all__ = [

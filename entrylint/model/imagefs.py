@@ -459,6 +459,10 @@ class ImageFS:
     def remove(self, ins: Instruction, path: str) -> None:
         self.writes.append(_Remove(ins, path))
 
+    def maybe(self, ins: Instruction, path: str, why: str) -> None:
+        """Files nobody can know may appear below ``path`` (``RUN git clone … /app``)."""
+        self.writes.append(_Maybe(ins, path, why))
+
     def opaque(self, ins: Instruction, path: str, why: str) -> None:
         self.writes.append(_Put(ins, path, Opaque(why, ins)))
 

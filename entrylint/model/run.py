@@ -148,6 +148,19 @@ def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | No
                 if a in (flag, long) and value is not None and value != "-":
                     fs.opaque(ins, at(value), f"downloaded by `{name}` in RUN (line "
                                               f"{ins.start_line})")
+        elif name == "git" and args and args[0] == "clone":
+            _, ops = _operands(args[1:], frozenset({"-b", "--branch", "--depth", "-o",
+                                                    "--origin", "-c", "--config"}))
+            if ops and ops[0] is not None:
+                dest = ops[1] if len(ops) > 1 and ops[1] is not None else \
+                    posixpath.basename(ops[0].rstrip("/")).removesuffix(".git")
+                fs.maybe(ins, at(dest), f"clones {ops[0]} there")
+        elif name in ("tar", "unzip", "bsdtar") and args:
+            target = cwd
+            for i, a in enumerate(args[:-1]):
+                if a in ("-C", "--directory", "-d") and args[i + 1] is not None:
+                    target = at(args[i + 1] or "")
+            fs.maybe(ins, target, f"unpacks an archive there (`{name}` in RUN)")
         elif name in ("sed", "dos2unix", "perl") and args:
             in_place = name == "dos2unix" or any(
                 (a is not None and a.startswith("-i")) or a == "--in-place" for a in args)

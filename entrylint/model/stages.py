@@ -24,6 +24,9 @@ from entrylint.model.context import BuildContext
 from entrylint.model.imagefs import ImageFS
 from entrylint.model.run import replay_run
 
+#: The PATH of nearly every Linux base image; ``ENV PATH=/opt/app/bin:$PATH`` extends it.
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 
 @dataclass
 class Stage:
@@ -44,6 +47,9 @@ class Stage:
     stopsignal: Instruction | None = None
     entrypoint: Instruction | None = None
     cmd: Instruction | None = None
+    #: PATH extends the base image's (``ENV PATH=/opt/bin:$PATH``), taken to be the usual
+    #: one: right for finding scripts, not a fact a safe fix may rely on
+    path_assumed: bool = False
 
     def all_of(self, keyword: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword == keyword]
@@ -153,6 +159,7 @@ def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, st
             if base_stage is not None:
                 cur.env = dict(base_stage.env)
                 cur.workdir = base_stage.workdir
+                cur.path_assumed = base_stage.path_assumed
             stages.append(cur)
             continue
         if cur is None:
@@ -170,7 +177,11 @@ def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, st
                 cur.env[key] = value
         elif kw == "ENV":
             for key, value in parse_key_values(ins.args, esc):
-                cur.env[key] = _subst(value, cur.env)
+                inherited = "PATH" not in cur.env
+                known = {"PATH": DEFAULT_PATH, **cur.env} if inherited else cur.env
+                cur.env[key] = _subst(value, known)
+                if key == "PATH":
+                    cur.path_assumed = "PATH" in value and (inherited or cur.path_assumed)
         elif kw == "WORKDIR":
             wd = _subst(split_words(ins.args, esc)[0] if ins.args.strip() else "/", cur.env)
             if wd is not None:

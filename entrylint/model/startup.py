@@ -23,7 +23,7 @@ from entrylint.knowledge import ShellKind
 from entrylint.model.context import BuildContext, display_path
 from entrylint.model.imagefs import ContextFile, FileEntry, HeredocFile, Opaque
 from entrylint.model.shellexec import analyse_shell_text
-from entrylint.model.stages import Stage
+from entrylint.model.stages import DEFAULT_PATH, Stage
 from entrylint.shell import (
     SHELLS,
     Command,
@@ -37,7 +37,6 @@ from entrylint.shell import (
 )
 from entrylint.source import SourceError, SourceFile
 
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MAX_CHAIN_DEPTH = 6
 
 
