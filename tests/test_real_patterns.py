@@ -72,6 +72,18 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
       "boot.sh": "#!/bin/sh\nexec $(which node) server.js\n"},
      [("EL104", "Dockerfile", 3)]),
+    # a loop around `wait` under a trap that stops the job: correct supervision
+    ("trap-loop-around-wait",
+     {"Dockerfile": "FROM alpine:3.19\nRUN apk add tini\nCOPY boot.sh /boot.sh\n"
+                    "ENTRYPOINT [\"/sbin/tini\", \"--\", \"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nstop() { kill \"$pid\"; exit 0; }\ntrap stop TERM INT\n"
+                 "while true; do\n  worker &\n  pid=$!\n  wait \"$pid\"\n  sleep 5\ndone\n"},
+     []),
+    ("trap-kill-any-variable",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nnode server.js &\nSERVER=$!\n"
+                 "trap 'kill -TERM $SERVER; wait $SERVER' TERM INT\nwait $SERVER\n"},
+     []),  # and bash, PID 1 for good, reaps
     # `if [[ "$1" == web ]]; then exec nginx; fi; exec "$@"` with CMD ["web"]: nginx is PID 1
     ("if-guard-exec",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
