@@ -156,6 +156,12 @@ def _lines(data: bytes) -> list[tuple[int, int, int]]:
     return out
 
 
+def _continues(line: bytes, esc: bytes) -> bool:
+    """Does a line (trailing blanks removed) continue on the next one?  As in BuildKit, only a
+    lone escape character at its end does: ``C:\\dir\\`` (two or more) does not."""
+    return len(line) - len(line.rstrip(esc)) == 1
+
+
 def parse(source: SourceFile) -> Dockerfile:
     """Split a Dockerfile into instructions.  Never raises on text input."""
     data = source.data
@@ -203,7 +209,7 @@ def parse(source: SourceFile) -> Dockerfile:
             stripped = content.rstrip(b" \t")
             i += 1
             last_end = e
-            if stripped.endswith(esc):
+            if _continues(stripped, esc):
                 pieces.append(stripped[: -len(esc)])
                 # Skip blank and comment lines inside the continuation (as BuildKit does).
                 while i < len(lines) and is_blank_or_comment(data[lines[i][0] : lines[i][1]]):
@@ -214,6 +220,9 @@ def parse(source: SourceFile) -> Dockerfile:
             pieces.append(content)
             break
         logical = b"".join(pieces).decode("utf-8", errors="replace")
+        # a first line that is only `\` puts the keyword on the next line
+        on_first_line = bool(pieces[0].strip())
+        logical = logical.lstrip()
         km = re.match(r"\S+", logical)
         keyword_raw = km.group(0) if km else ""
         keyword = keyword_raw.upper()
@@ -260,7 +269,7 @@ def parse(source: SourceFile) -> Dockerfile:
                 args=args,
                 start=ins_start,
                 end=last_end,
-                keyword_end=ins_start + len(keyword_raw.encode()),
+                keyword_end=ins_start + (len(keyword_raw.encode()) if on_first_line else 0),
                 start_line=first + 1,
                 end_line=end_line,
                 heredocs=heredocs,

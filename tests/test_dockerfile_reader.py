@@ -23,6 +23,13 @@ EXTRA = {
     "lowercase": "from alpine as base\ncmd [\"a\"]\n",
     "trailing-continuation": "FROM alpine\nCMD echo \\",
     "healthcheck": "FROM alpine\nHEALTHCHECK --interval=5s CMD curl -f http://x/ || exit 1\nCMD [\"a\"]\n",
+    # seen in the corpus (bench/parsers.py): an escaped escape at the end of a line does not
+    # continue it (Windows paths: `C:\\Windows\\System32\\`) ...
+    "escaped-escape-at-end": "FROM a\nCOPY x \\\n\tC:\\\\dir\\\\\n\n# c\nENV X=1\n",
+    "three-escapes-at-end": "FROM a\nRUN echo a\\\\\\\nENV X=1\n",
+    "escaped-backtick": "# escape=`\nFROM a\nRUN echo a``\nENV X=1\n",
+    # ... and a line that is only `\\` puts the keyword on the next one (template files)
+    "lone-escape-line": "FROM a\nRUN set -eux; \\\n{{ x }}\n\t\\\n\tapk add \\\n\tfoo\n",
 }
 
 
