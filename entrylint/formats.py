@@ -1,10 +1,11 @@
 """Report formats for CI: SARIF 2.1.0, GitHub workflow commands, GitLab Code Quality and
 Checkstyle XML.  ``text`` and ``json`` live in :mod:`entrylint.output`.
 
-Every machine-readable format names files relative to the same base, the *report root*: the
-repository that holds the current directory (what GitHub, GitLab and SARIF's ``%SRCROOT%``
-resolve paths against).  Only the text reports, for people at a terminal, are relative to the
-current directory.  A file that could not be read or parsed is reported too: as a result of
+The CI formats (sarif, github, gitlab, checkstyle) name files relative to the same base, the
+*report root*: the repository that holds the current directory, which is what GitHub, GitLab,
+SARIF's ``%SRCROOT%`` and Jenkins/reviewdog resolve paths against.  text and json, read by
+people and by scripts run where entrylint ran, are relative to the current directory (the
+same thing when entrylint runs at the top of the checkout, as CI and pre-commit do).  A file that could not be read or parsed is reported too: as a result of
 the pseudo-rule :data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool
 execution notification of a run whose ``executionSuccessful`` is false.
 """
@@ -38,28 +39,21 @@ Files = dict[Path, SourceFile]
 def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool = False,
            root: Path | None = None, errors: Sequence[FileError] = (),
            docs_url: str | None = None) -> str:
-    """The report in ``fmt``; ``root`` is what paths are relative to in every format but
-    text (default: the repository that holds the current directory); ``docs_url`` is the
-    template of the rule links (see :func:`entrylint.docs.help_uri`)."""
+    """The report in ``fmt``; ``root`` is what the CI formats' paths are relative to
+    (default: the repository that holds the current directory); ``docs_url`` is the template
+    of the rule links (see :func:`entrylint.docs.help_uri`)."""
     from entrylint import output
     from entrylint.docs import help_uri
 
     if fmt in ("text", "full", "concise"):
         return output.to_text(diags, files, colour=colour, show_source=fmt != "concise")
+    if fmt == "json":
+        return output.to_json([*_error_diagnostics(errors), *diags], files,
+                              url_of=lambda rule: help_uri(rule, docs_url))
     if root is None:
         from entrylint.model import find_repo_root
 
         root = find_repo_root(Path.cwd())
-    base = root
-
-    def path_of(path: Path) -> str:
-        return report_path(path, base)
-
-    def url_of(rule: str) -> str | None:
-        return help_uri(rule, docs_url)
-
-    if fmt == "json":
-        return output.to_json([*_error_diagnostics(errors), *diags], files, path_of, url_of)
     if fmt == "sarif":
         doc = to_sarif(diags, files, root, errors=errors, docs_url=docs_url)
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

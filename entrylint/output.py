@@ -32,7 +32,7 @@ def fix_to_json(d: Diagnostic, files: dict[Any, SourceFile],
 
 
 def to_json(diags: Sequence[Diagnostic], files: dict[Any, SourceFile],
-            path_of: PathOf = display_path,
+            path_of: PathOf = display_path, *,
             url_of: Callable[[str], str | None] = lambda _rule: None) -> str:
     out = [
         {
