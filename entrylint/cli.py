@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -132,32 +133,39 @@ def check(ctx: click.Context, /, paths: tuple[Path, ...], color: str, **options:
 
 
 @main.command("rules")
-def rules_command() -> None:
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True, help="text: a table; json: a list for tools.")
+def rules_command(fmt: str) -> None:
     """List every rule: id, name, default severity, whether it has a fix."""
-    from entrylint.docs import documented_rules
+    from entrylint.rulehelp import rules_json, rules_table
 
-    rows = [("RULE", "NAME", "SEVERITY", "FIXABLE", "SUMMARY")]
-    rows += [(r.id, r.name, r.severity, "yes" if r.fixable else "no", r.summary)
-             for r in documented_rules()]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  "
-                   + row[4])
+    click.echo(rules_json() if fmt == "json" else rules_table(), nl=False)
 
 
 @main.command("rule")
 @click.argument("code")
 @click.option("--markdown", is_flag=True,
-              help="Print the page exactly as docs/rules/CODE.md has it (the default output "
-                   "is the same Markdown).")
-def rule_command(code: str, markdown: bool) -> None:
-    """Print a rule's documentation: why it matters, bad and good examples, its fix."""
+              help="Print the raw Markdown of the page (as docs/rules/CODE.md has it).")
+@click.option("--color", "color", type=click.Choice(COLOR_CHOICES), default="auto",
+              show_default=True, help="Bold headings and coloured code: auto, always, never.")
+@click.pass_context
+def rule_command(ctx: click.Context, /, code: str, markdown: bool, color: str) -> None:
+    """Print a rule's documentation: why it matters, bad and good examples, its fix.
+
+    On a terminal the page is wrapped to its width, with headings and code set off."""
+    from entrylint.color import colour_setting
     from entrylint.docs import find_rule, rule_markdown
+    from entrylint.rulehelp import for_terminal
 
     rule = find_rule(code)
     if rule is None:
         _fail(f"unknown rule {code!r}; `entrylint rules` lists them")
-    click.echo(rule_markdown(rule), nl=False)
+    if markdown:
+        click.echo(rule_markdown(rule), nl=False)
+        return
+    ctx.color = colour_setting(color)
+    styled = ctx.color if ctx.color is not None else sys.stdout.isatty()
+    click.echo(for_terminal(rule_markdown(rule), styled=styled), nl=False)
 
 
 from entrylint.probe import probe_command  # noqa: E402 - light: click only at import

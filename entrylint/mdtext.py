@@ -129,7 +129,7 @@ def _styled_words(text: str, style: Style) -> list[tuple[str, str]]:
         # punctuation glued to the span (`foo`,) stays with its word
         pos = m.end()
         if pos < len(text) and not text[pos].isspace() and out:
-            tail = re.match(r"\S+", text[pos:])
+            tail = re.match(r"[^\s`*]+", text[pos:])
             if tail is not None:
                 raw, shown = out[-1]
                 out[-1] = (raw + tail.group(0), shown + tail.group(0))
