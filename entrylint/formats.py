@@ -5,8 +5,9 @@ The CI formats (sarif, github, gitlab, checkstyle) name files relative to the sa
 *report root*: the repository that holds the current directory, which is what GitHub, GitLab,
 SARIF's ``%SRCROOT%`` and Jenkins/reviewdog resolve paths against.  text and json, read by
 people and by scripts run where entrylint ran, are relative to the current directory (the
-same thing when entrylint runs at the top of the checkout, as CI and pre-commit do).  A file that could not be read or parsed is reported too: as a result of
-the pseudo-rule :data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool
+same thing when entrylint runs at the top of the checkout, as CI and pre-commit do).
+
+A file that could not be read or parsed is reported too: as a result of the pseudo-rule :data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool
 execution notification of a run whose ``executionSuccessful`` is false.
 """
 

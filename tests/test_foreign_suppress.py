@@ -80,7 +80,7 @@ def test_tally_global_ignore_and_other_ids(repo: Path) -> None:
     (repo / "Dockerfile").write_text("# tally global ignore=buildkit/JSONArgsRecommended\n"
                                      f"{SHELL_FORM}ENTRYPOINT python x.py\n")
     assert rules("Dockerfile") == set()
-    (repo / "Dockerfile").write_text(f"FROM debian:12-slim\n# tally ignore=DL3008\n"
+    (repo / "Dockerfile").write_text("FROM debian:12-slim\n# tally ignore=DL3008\n"
                                      "CMD python app.py\n")
     assert rules("Dockerfile") == {"EL101"}  # not EL001 either: the comment is tally's
 
