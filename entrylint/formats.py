@@ -7,8 +7,9 @@ SARIF's ``%SRCROOT%`` and Jenkins/reviewdog resolve paths against.  text and jso
 people and by scripts run where entrylint ran, are relative to the current directory (the
 same thing when entrylint runs at the top of the checkout, as CI and pre-commit do).
 
-A file that could not be read or parsed is reported too: as a result of the pseudo-rule :data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool
-execution notification of a run whose ``executionSuccessful`` is false.
+A file that could not be read or parsed is reported too: as a result of the pseudo-rule
+:data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool execution
+notification of a run whose ``executionSuccessful`` is false.
 """
 
 from __future__ import annotations
