@@ -168,6 +168,18 @@ def rule_command(ctx: click.Context, /, code: str, markdown: bool, color: str) -
     click.echo(for_terminal(rule_markdown(rule), styled=styled), nl=False)
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the language server (LSP over stdio) for editors: diagnostics for Dockerfiles and
+    the scripts they run, quick fixes, rule docs on hover. Needs `pip install entrylint[server]`
+    (pygls)."""
+    try:
+        from entrylint.server import serve
+    except ImportError as exc:
+        _fail(f"the language server needs pygls ({exc}): pip install 'entrylint[server]'")
+    serve()
+
+
 from entrylint.probe import probe_command  # noqa: E402 - light: click only at import
 
 main.add_command(probe_command)
