@@ -137,9 +137,9 @@ def check(ctx: click.Context, /, paths: tuple[Path, ...], color: str, **options:
               show_default=True, help="text: a table; json: a list for tools.")
 def rules_command(fmt: str) -> None:
     """List every rule: id, name, default severity, whether it has a fix."""
-    from entrylint.rulehelp import rules_json, rules_table
+    from entrylint.rulehelp import rule_list_json, rule_list_table
 
-    click.echo(rules_json() if fmt == "json" else rules_table(), nl=False)
+    click.echo(rule_list_json() if fmt == "json" else rule_list_table(), nl=False)
 
 
 @main.command("rule")

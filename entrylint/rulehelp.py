@@ -32,7 +32,7 @@ def for_terminal(markdown: str, width: int | None = None, *, styled: bool = True
     return render(markdown, width=width)
 
 
-def rules_table() -> str:
+def rule_list_table() -> str:
     from entrylint.docs import documented_rules
 
     rows = [("RULE", "NAME", "SEVERITY", "FIXABLE", "SUMMARY")]
@@ -43,7 +43,7 @@ def rules_table() -> str:
                    + row[4] + "\n" for row in rows)
 
 
-def rules_json() -> str:
+def rule_list_json() -> str:
     """``[{id, name, severity, fixable, summary, url}]`` (url: the configured rule page, or
     null)."""
     from pathlib import Path
