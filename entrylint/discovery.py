@@ -12,7 +12,8 @@ Ignored files: inside a git work tree, git itself says which files a search sees
 (``git ls-files -co --exclude-standard``: tracked and untracked files, minus what
 ``.gitignore`` files at any depth, ``.git/info/exclude`` and the user's global excludes
 ignore, with ``!`` re-includes).  Outside one, or where git is missing or refuses the
-repository, the ``.gitignore`` files met on the way down are read with ``pathspec``.
+repository, the ``.gitignore`` files met on the way down are read with ``pathspec``; so too
+for a directory that git ignores as a whole (``build/``) when it is the one named.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None) -> It
             yield path
             continue
         listed = git_files(path)
-        files = listed if listed is not None else _walk(path, patterns)
+        # nothing listed: not a work tree, or a directory git ignores as a whole, which is
+        # searched when named (then only its own .gitignore files apply)
+        files = listed if listed else _walk(path, patterns)
         for f in files:
             if is_dockerfile_name(f.name, patterns):
                 yield f

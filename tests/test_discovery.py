@@ -101,6 +101,15 @@ def test_git_decides_what_is_ignored(git_repo: Path) -> None:
     assert "local/Dockerfile" not in found
 
 
+def test_a_named_directory_git_ignores_is_still_searched(git_repo: Path) -> None:
+    (git_repo / ".gitignore").write_text("build/\n")
+    (git_repo / "build").mkdir()
+    (git_repo / "build/Dockerfile").write_text(BAD)
+    (git_repo / "Dockerfile").write_text(BAD)
+    assert lint(git_repo) == ["Dockerfile"]
+    assert lint(git_repo / "build") == ["Dockerfile"]
+
+
 def test_git_runs_no_program_of_the_repository(git_repo: Path) -> None:
     marker = git_repo.parent / "ran"
     hook = git_repo / "monitor.sh"
