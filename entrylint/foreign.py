@@ -51,8 +51,8 @@ def buildkit_skips(lines: list[str]) -> tuple[str, ...]:
     Parser directives are the ``# key=value`` comments at the very top of a Dockerfile; the
     first line that is not one (an instruction, a blank line, any other comment) ends them."""
     skipped: list[str] = []
-    for line in lines:
-        m = _DIRECTIVE.fullmatch(line.strip())
+    for n, line in enumerate(lines):
+        m = _DIRECTIVE.fullmatch((line.lstrip("\ufeff") if n == 0 else line).strip())
         if m is None or m.group(1).lower() not in ("syntax", "escape", "check"):
             break
         if m.group(1).lower() != "check":

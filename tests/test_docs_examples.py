@@ -36,6 +36,8 @@ def blocks(lang: str) -> Iterator[tuple[str, str]]:
 SUPPRESSION_EXAMPLES = [(where, b) for where, b in blocks("dockerfile")
                         if SUPPRESSION.search(b)]
 CONFIG_EXAMPLES = list(blocks("toml"))
+FOREIGN = re.compile(r"#\s*(?:check=skip=|tally (?:global )?ignore=|hadolint (?:global )?ignore=)")
+FOREIGN_EXAMPLES = [(where, b) for where, b in blocks("dockerfile") if FOREIGN.search(b)]
 
 
 def run(repo: Path, *args: str) -> Result:
@@ -72,6 +74,24 @@ def test_suppression_example_suppresses_exactly_what_it_names(
             assert found, f"{where}: ignore=all above a line with no finding"
         else:
             assert named <= found, f"{where}: {sorted(named - found)} never fire here"
+
+
+@pytest.mark.parametrize(("where", "example"), FOREIGN_EXAMPLES,
+                         ids=[w for w, _ in FOREIGN_EXAMPLES])
+def test_other_tools_suppression_examples(tmp_path: Path, where: str, example: str) -> None:
+    """Clean as written; without the other tool's comment, EL101 or EL102 fires."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(example)
+    r = run(tmp_path, "check", "--format", "json", "Dockerfile")
+    assert (r.exit_code, json.loads(r.stdout)) == (0, []), f"{where}: {r.stdout}{r.stderr}"
+    (tmp_path / "Dockerfile").write_text("".join(
+        line for line in example.splitlines(keepends=True) if not FOREIGN.search(line)))
+    r = run(tmp_path, "check", "--format", "json", "Dockerfile")
+    assert {d["rule"] for d in json.loads(r.stdout)} & {"EL101", "EL102"}, where
+
+
+def test_there_are_foreign_examples() -> None:
+    assert len(FOREIGN_EXAMPLES) >= 2
 
 
 @pytest.mark.parametrize(("where", "example"), CONFIG_EXAMPLES,

@@ -50,6 +50,7 @@ def test_broken_hadolint_yaml_is_ignored(repo: Path) -> None:
     "# check=skip=JSONArgsRecommended",
     "# check=skip=StageNameCasing,JSONArgsRecommended;error=true",
     "# syntax=docker/dockerfile:1\n# check=skip=all",
+    "\ufeff# check=skip=JSONArgsRecommended",  # after a UTF-8 BOM
 ])
 def test_buildkit_check_directive(repo: Path, directive: str) -> None:
     (repo / "Dockerfile").write_text(f"{directive}\n{SHELL_FORM}ENTRYPOINT python x.py\n")
