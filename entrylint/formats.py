@@ -20,10 +20,9 @@ import re
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entrylint.diagnostics import Diagnostic
-from entrylint.engine import FileError
 from entrylint.model import display_path
 from entrylint.source import SourceFile
 
@@ -34,6 +33,9 @@ FILE_ERROR_ID = "EL000"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 _GITLAB_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
+
+if TYPE_CHECKING:
+    from entrylint.engine import FileError
 
 Files = dict[Path, SourceFile]
 

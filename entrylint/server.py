@@ -52,7 +52,14 @@ class EntrylintServer(LanguageServer):
         doc = self.workspace.text_documents.get(uri)
         language = doc.language_id if doc is not None else None
         dockerfile = True if language == "dockerfile" else None
-        outcome = lint_document(Path(path), self.open_documents(), dockerfile=dockerfile)
+        from entrylint.config import ConfigError
+
+        try:
+            outcome = lint_document(Path(path), self.open_documents(), dockerfile=dockerfile)
+        except ConfigError as exc:  # a bad .entrylint.toml: say so, keep serving
+            self.window_show_message(lsp.ShowMessageParams(
+                type=lsp.MessageType.Error, message=f"entrylint: {exc}"))
+            return
         self.publish(outcome)
 
     def publish(self, outcome: Outcome) -> None:

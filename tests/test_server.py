@@ -173,3 +173,27 @@ def test_positions_count_utf16_code_units() -> None:
     b = data.index(b"b=1")
     assert utf16_position(src, b) == (1, len('LABEL a="é') + 2 + len('" '))
     assert utf16_position(src, 0) == (0, 0)
+
+
+def test_a_bad_configuration_is_a_message_not_a_crash(repo: Path) -> None:
+    (repo / ".entrylint.toml").write_text('ignore = "EL101"\n')
+    client = Client(repo)
+    try:
+        client.request("initialize", {"processId": None, "rootUri": repo.as_uri(),
+                                      "capabilities": {}})
+        client.notify("initialized", {})
+        uri = (repo / "Dockerfile").as_uri()
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "dockerfile", "version": 1, "text": SHELL_FORM}})
+        m = client.wait(lambda m: m.get("method") == "window/showMessage")
+        assert m["params"]["type"] == 1 and "must be a list of strings" in m["params"]["message"]
+        (repo / ".entrylint.toml").write_text('ignore = ["EL103"]\n')  # fixed: read again
+        client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert [d["code"] for d in client.diagnostics(uri)] == ["EL101"]
+        assert client.request("shutdown", None) is None
+        client.notify("exit", {})
+        assert client.proc.wait(timeout=TIMEOUT) == 0
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.proc.wait()
