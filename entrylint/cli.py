@@ -137,9 +137,13 @@ def check(ctx: click.Context, /, paths: tuple[Path, ...], color: str, **options:
               show_default=True, help="text: a table; json: a list for tools.")
 def rules_command(fmt: str) -> None:
     """List every rule: id, name, default severity, whether it has a fix."""
+    from entrylint.config import ConfigError
     from entrylint.rulehelp import rule_list_json, rule_list_table
 
-    click.echo(rule_list_json() if fmt == "json" else rule_list_table(), nl=False)
+    try:
+        click.echo(rule_list_json() if fmt == "json" else rule_list_table(), nl=False)
+    except ConfigError as exc:  # docs-url comes from the configuration
+        _fail(str(exc))
 
 
 @main.command("rule")

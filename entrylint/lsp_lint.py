@@ -25,6 +25,8 @@ class Outcome:
     diagnostics: dict[Path, list[Diagnostic]] = field(default_factory=dict)
     files: dict[Path, SourceFile] = field(default_factory=dict)
     errors: dict[Path, str] = field(default_factory=dict)
+    #: The rule-link template of the configuration that applies to the document.
+    docs_url: str | None = None
 
 
 def lint_document(path: Path, open_documents: Mapping[Path, str], *,
@@ -40,10 +42,11 @@ def lint_document(path: Path, open_documents: Mapping[Path, str], *,
     if dockerfile is None:
         dockerfile = is_dockerfile_name(path.name)
     contents = {p: text.encode("utf-8") for p, text in open_documents.items()}
+    loader = ConfigLoader()
     with virtual(contents):
-        options = LintOptions(config=ConfigLoader(), changed=not dockerfile)
+        options = LintOptions(config=loader, changed=not dockerfile)
         result = lint_paths([path], options)
-    out = Outcome()
+    out = Outcome(docs_url=loader.for_path(path).docs_url)
     for p, src in result.files.items():
         key = p.resolve()
         out.files[key] = src

@@ -63,6 +63,8 @@ class EntrylintServer(LanguageServer):
         self.publish(outcome)
 
     def publish(self, outcome: Outcome) -> None:
+        from entrylint.docs import help_uri
+
         for path, diags in outcome.diagnostics.items():
             uri = from_fs_path(str(path))
             if uri is None:
@@ -73,9 +75,11 @@ class EntrylintServer(LanguageServer):
             for d in diags:
                 rng = _range(src, d)
                 kept.append((d, rng))
+                url = help_uri(d.rule, outcome.docs_url)
                 items.append(lsp.Diagnostic(
                     range=rng, message=d.message, severity=_SEVERITY[d.severity], code=d.rule,
-                    source="entrylint", data={"fixable": d.fix is not None}))
+                    source="entrylint", data={"fixable": d.fix is not None},
+                    code_description=lsp.CodeDescription(href=url) if url else None))
             if path in outcome.errors:
                 items.append(lsp.Diagnostic(
                     range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)),

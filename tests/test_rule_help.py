@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from entrylint.cli import main
@@ -52,3 +54,15 @@ def test_rules_as_json_for_tools() -> None:
     assert el103 == {"id": "EL103", "name": "script-without-exec", "severity": "error",
                      "fixable": True, "summary": el103["summary"], "url": None}
     assert "`" not in "".join(row["summary"] for row in rows)
+
+
+def test_rules_json_has_the_configured_links(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".entrylint.toml").write_text('docs-url = "https://d.example.com/{rule}"\n')
+    rows = json.loads(invoke("rules", "--format", "json").output)
+    assert rows[0]["url"] == f"https://d.example.com/{rows[0]['id']}"
+    (tmp_path / ".entrylint.toml").write_text('docs-url = "nope"\n')
+    r = invoke("rules", "--format", "json")
+    assert r.exit_code == 2 and "docs-url" in r.output

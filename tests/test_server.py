@@ -187,9 +187,12 @@ def test_a_bad_configuration_is_a_message_not_a_crash(repo: Path) -> None:
             "uri": uri, "languageId": "dockerfile", "version": 1, "text": SHELL_FORM}})
         m = client.wait(lambda m: m.get("method") == "window/showMessage")
         assert m["params"]["type"] == 1 and "must be a list of strings" in m["params"]["message"]
-        (repo / ".entrylint.toml").write_text('ignore = ["EL103"]\n')  # fixed: read again
+        (repo / ".entrylint.toml").write_text(  # fixed: read again
+            'ignore = ["EL103"]\ndocs-url = "https://docs.example.com/{rule}"\n')
         client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
-        assert [d["code"] for d in client.diagnostics(uri)] == ["EL101"]
+        (d,) = client.diagnostics(uri)
+        assert d["code"] == "EL101"
+        assert d["codeDescription"] == {"href": "https://docs.example.com/EL101"}
         assert client.request("shutdown", None) is None
         client.notify("exit", {})
         assert client.proc.wait(timeout=TIMEOUT) == 0
