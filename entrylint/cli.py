@@ -9,8 +9,7 @@ from typing import Any, NoReturn
 import click
 
 from entrylint import __version__
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from entrylint.check_command import EXIT_ERROR
 
 
 class DefaultToCheck(click.Group):

@@ -115,8 +115,10 @@ def test_color_option_and_environment(repo: Path, args: tuple[str, ...], env: di
 
 
 def test_color_decision_order() -> None:
+    from entrylint import cli, color
     from entrylint.color import colour_setting
 
+    assert cli.COLOR_CHOICES == color.CHOICES  # copied: the CLI imports nothing heavy
     tty = None  # click decides by the terminal
     assert colour_setting("auto", {}) is tty
     assert colour_setting("auto", {"TERM": "dumb"}) is False
