@@ -20,7 +20,7 @@ from entrylint.diagnostics import SEVERITY_RANK, Severity
 InitProgram = Literal["tini", "dumb-init"]
 CONFIG_NAMES = (".entrylint.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "extend-ignore", "severity", "fail-level", "per-file-ignores",
-        "init", "assume-init", "exclude")
+        "init", "assume-init", "exclude", "dockerfile-patterns", "docs-url")
 LEVELS: tuple[Severity, ...] = ("error", "warning", "info")
 
 
@@ -30,9 +30,9 @@ class ConfigError(Exception):
 
 def known_rule_ids() -> frozenset[str]:
     from entrylint.engine import all_rules
-    from entrylint.suppress import UNUSED_IGNORE_ID
+    from entrylint.suppress import MISSING_REASON_ID, UNUSED_IGNORE_ID
 
-    return frozenset({r.id for r in all_rules()} | {UNUSED_IGNORE_ID})
+    return frozenset({r.id for r in all_rules()} | {UNUSED_IGNORE_ID, MISSING_REASON_ID})
 
 
 def check_rule_ref(ref: str, where: str) -> str:
@@ -70,6 +70,13 @@ class Config:
     assume_init: tuple[str, ...] = ()
     #: Globs of paths a directory search skips (a file named on the command line is linted).
     exclude: tuple[str, ...] = ()
+    #: ``--exclude``: more such globs, relative to the current directory.
+    cli_exclude: tuple[str, ...] = ()
+    #: File-name globs a directory search takes for Dockerfiles (None: the defaults of
+    #: :mod:`entrylint.discovery`).
+    dockerfile_patterns: tuple[str, ...] | None = None
+    #: Template of the rule links in reports (``{rule}``, ``{version}``); None: no links.
+    docs_url: str | None = None
     #: The directory globs are relative to (the config file's directory).
     root: Path | None = None
     #: The file this came from, or None for the defaults.
@@ -114,15 +121,22 @@ class Config:
         return rel is not None and _spec(self.assume_init).match_file(rel)
 
     def excludes(self, path: Path) -> bool:
-        """``exclude`` keeps ``path`` out of a directory search."""
-        if not self.exclude:
-            return False
-        rel = self._relative(path)
-        return rel is not None and _spec(self.exclude).match_file(rel)
+        """``exclude`` (or ``--exclude``) keeps ``path`` out of a directory search."""
+        if self.exclude:
+            rel = self._relative(path)
+            if rel is not None and _spec(self.exclude).match_file(rel):
+                return True
+        if self.cli_exclude:
+            try:
+                rel = safe_resolve(path).relative_to(Path.cwd().resolve()).as_posix()
+            except ValueError:
+                return False
+            return _spec(self.cli_exclude).match_file(rel)
+        return False
 
     def with_overrides(self, *, select: Iterable[str] | None = None,
-                       ignore: Iterable[str] = (), fail_level: Severity | None = None
-                       ) -> Config:
+                       ignore: Iterable[str] = (), fail_level: Severity | None = None,
+                       exclude: Iterable[str] = (), docs_url: str | None = None) -> Config:
         """Command-line options on top of a file.  ``--select`` replaces the file's
         ``select`` and its ``ignore`` (as a later ruff layer does); ``--ignore`` adds."""
         cfg = self
@@ -134,6 +148,10 @@ class Config:
             cfg = replace(cfg, ignore=(*cfg.ignore, *extra))
         if fail_level is not None:
             cfg = replace(cfg, fail_level=fail_level)
+        if exclude:
+            cfg = replace(cfg, cli_exclude=tuple(exclude))
+        if docs_url is not None:
+            cfg = replace(cfg, docs_url=check_docs_url(docs_url, "--docs-url"))
         return cfg
 
 
@@ -198,6 +216,19 @@ def _toml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def check_docs_url(value: Any, where: str) -> str | None:
+    """A URL template with ``{rule}`` (and maybe ``{version}``); ``""`` switches links off."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: must be a string (got {value!r})")
+    if value == "":
+        return None
+    if "{rule}" not in value or "://" not in value:
+        raise ConfigError(f"{where}: must be a URL with {{rule}} in it, such as "
+                          f"\"https://docs.example.com/entrylint/{{version}}/rules/{{rule}}\" "
+                          f"(got {value!r})")
+    return value
+
+
 def _level(value: Any, where: str) -> Severity:
     if value not in LEVELS:
         raise ConfigError(f"{where}: must be one of {', '.join(LEVELS)} (got {value!r})")
@@ -254,6 +285,14 @@ def parse_table(table: Mapping[str, Any], path: Path) -> Config:
         kw["assume_init"] = tuple(_str_list(table["assume-init"], where("assume-init")))
     if "exclude" in table:
         kw["exclude"] = tuple(_str_list(table["exclude"], where("exclude")))
+    if "dockerfile-patterns" in table:
+        pats = _str_list(table["dockerfile-patterns"], where("dockerfile-patterns"))
+        if any("/" in p for p in pats):
+            raise ConfigError(f"{where('dockerfile-patterns')}: patterns match file names, "
+                              f"without '/' (use `exclude` for paths)")
+        kw["dockerfile_patterns"] = tuple(pats)
+    if "docs-url" in table:
+        kw["docs_url"] = check_docs_url(table["docs-url"], where("docs-url"))
     return Config(**kw)
 
 
@@ -307,6 +346,8 @@ class Overrides:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     fail_level: Severity | None = None
+    exclude: tuple[str, ...] = ()
+    docs_url: str | None = None
 
 
 class ConfigLoader:
@@ -331,7 +372,8 @@ class ConfigLoader:
 
     def _apply(self, cfg: Config) -> Config:
         o = self.overrides
-        return cfg.with_overrides(select=o.select, ignore=o.ignore, fail_level=o.fail_level)
+        return cfg.with_overrides(select=o.select, ignore=o.ignore, fail_level=o.fail_level,
+                                  exclude=o.exclude, docs_url=o.docs_url)
 
     def for_path(self, path: Path) -> Config:
         if self.explicit is not None:

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from entrylint.engine import Rule, all_rules
 
-DOCS_URL = "https://github.com/entrylint/entrylint/blob/main/docs/rules"
+#: Where rule pages are published, as a template of ``{version}`` and ``{rule}`` (the
+#: configuration's ``docs-url``).  entrylint is not hosted anywhere yet, so there is no
+#: default: reports carry no rule links until one is configured, rather than dead ones.
+DEFAULT_DOCS_URL: str | None = None
 
 
 def unused_ignore_rule() -> Rule:
@@ -25,8 +28,19 @@ def unused_ignore_rule() -> Rule:
                 good=s.UNUSED_IGNORE_GOOD.strip("\n"), fix=s.UNUSED_IGNORE_FIX, module=None)
 
 
+def missing_reason_rule() -> Rule:
+    """EL002: reported by the engine with ``--require-reason``."""
+    from entrylint import suppress as s
+
+    return Rule(id=s.MISSING_REASON_ID, name=s.MISSING_REASON_NAME,
+                severity=s.MISSING_REASON_SEVERITY, summary=s.MISSING_REASON_SUMMARY,
+                doc=s.MISSING_REASON_DOC.strip(), bad=s.MISSING_REASON_BAD.strip("\n"),
+                good=s.MISSING_REASON_GOOD.strip("\n"), fix=s.MISSING_REASON_FIX, module=None)
+
+
 def documented_rules() -> tuple[Rule, ...]:
-    return tuple(sorted((*all_rules(), unused_ignore_rule()), key=lambda r: r.id))
+    return tuple(sorted((*all_rules(), unused_ignore_rule(), missing_reason_rule()),
+                        key=lambda r: r.id))
 
 
 def find_rule(code: str) -> Rule | None:
@@ -34,8 +48,14 @@ def find_rule(code: str) -> Rule | None:
     return next((r for r in documented_rules() if r.id == code), None)
 
 
-def help_uri(rule: Rule) -> str:
-    return f"{DOCS_URL}/{rule.id}.md"
+def help_uri(rule: Rule | str, template: str | None = DEFAULT_DOCS_URL) -> str | None:
+    """The rule's page under ``template`` (``{rule}`` and ``{version}`` replaced), or None."""
+    from entrylint import __version__
+
+    if template is None:
+        return None
+    rule_id = rule if isinstance(rule, str) else rule.id
+    return template.replace("{version}", __version__).replace("{rule}", rule_id)
 
 
 def _fence(code: str) -> str:
@@ -66,11 +86,7 @@ def rule_markdown(rule: Rule) -> str:
         _unwrap(rule.fix) if rule.fix else "No fix.",
     ]
     if rule.module is not None:
-        from entrylint.suppress import HADOLINT_EQUIVALENTS
-
-        hadolint = [h for h, codes in HADOLINT_EQUIVALENTS.items() if rule.id in codes]
-        also = (f" hadolint's `# hadolint ignore={hadolint[0]}` is honoured too."
-                if hadolint else "")
+        also = _foreign_suppressions(rule.id)
         parts += [
             "## Suppress",
             f"Put `# entrylint: ignore={rule.id}` on the line above the flagged instruction or "
@@ -80,10 +96,23 @@ def rule_markdown(rule: Rule) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _foreign_suppressions(rule_id: str) -> str:
+    """What other tools' comments suppress this rule too (see :mod:`entrylint.foreign`)."""
+    from entrylint.foreign import EQUIVALENTS
+
+    if rule_id not in EQUIVALENTS["DL3025"]:
+        return ""
+    return (" Other tools' suppressions of the same check are honoured too: hadolint's "
+            "`# hadolint ignore=DL3025` and `ignored: [DL3025]` in `.hadolint.yaml`, BuildKit's "
+            "`# check=skip=JSONArgsRecommended` and tally's `# tally ignore=DL3025`.")
+
+
 def rule_text(rule: Rule) -> str:
-    """Plain text for SARIF ``help.text``."""
-    md = rule_markdown(rule)
-    return re.sub(r"\*\*|`", "", md)
+    """Plain text for SARIF ``help.text``: no Markdown left (headings underlined, code
+    indented)."""
+    from entrylint.mdtext import render
+
+    return render(rule_markdown(rule))
 
 
 def rules_index_markdown() -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import importlib
-import os
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,11 +14,9 @@ from typing import Any
 
 from entrylint.config import Config, ConfigLoader
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.discovery import discover, is_dockerfile_name
 from entrylint.model import ImageModel, display_path, find_repo_root, load
 from entrylint.source import SourceError, SourceFile
-
-DOCKERFILE_GLOBS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile",
-                    "Dockerfile.*", "Containerfile.*")
 
 
 @dataclass(frozen=True)
@@ -63,52 +59,6 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: r.id))
 
 
-def is_dockerfile_name(name: str) -> bool:
-    if name.endswith(".dockerignore"):
-        return False  # Dockerfile.dockerignore: BuildKit's ignore file for that Dockerfile
-    return any(fnmatch.fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
-
-
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files are taken as Dockerfiles; directories are searched, honouring .gitignore."""
-    import pathspec
-
-    for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
-        for dirpath, dirnames, filenames in os.walk(path):
-            here = Path(dirpath)
-            gi = here / ".gitignore"
-            if gi.is_file():
-                try:
-                    lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-                    specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))
-                except OSError:
-                    pass
-
-            def ignored(p: Path, is_dir: bool,
-                        specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = specs) -> bool:
-                for base, spec in specs:
-                    try:
-                        rel = p.relative_to(base).as_posix()
-                    except ValueError:
-                        continue
-                    if spec.match_file(rel + ("/" if is_dir else "")):
-                        return True
-                return False
-
-            dirnames[:] = sorted(
-                d for d in dirnames
-                if d not in (".git", "node_modules", ".venv", "__pycache__")
-                and not (here / d).is_symlink() and not ignored(here / d, True)
-            )
-            for name in sorted(filenames):
-                if is_dockerfile_name(name) and not ignored(here / name, False):
-                    yield here / name
-
-
 @dataclass
 class FileError:
     path: str
@@ -123,6 +73,8 @@ class Result:
     files: dict[Path, SourceFile] = field(default_factory=dict)
     #: Diagnostics at or above the fail level of the configuration that applies to them.
     failing: int = 0
+    #: ``path:line: RULE suppressed by path:line (reason)`` for ``--verbose``.
+    suppressed: list[str] = field(default_factory=list)
 
     @property
     def dockerfiles(self) -> int:
@@ -209,8 +161,17 @@ def _key(path: Path) -> Path:
         return path.absolute()
 
 
+PatternsFor = Callable[[Path], "tuple[str, ...] | None"]
+
+
+def _search(paths: Iterable[Path], patterns_for: PatternsFor) -> Iterator[Path]:
+    for p in paths:
+        yield from discover([p], patterns_for(p) if p.is_dir() else None)
+
+
 def changed_targets(paths: Iterable[Path], loader: _Loader,
-                    note: Callable[[str], None] | None = None) -> Iterator[Path]:
+                    note: Callable[[str], None] | None = None,
+                    patterns_for: PatternsFor = lambda _p: None) -> Iterator[Path]:
     """pre-commit's changed files -> the Dockerfiles to lint.
 
     A Dockerfile is linted; a directory is searched as usual; a shell script selects every
@@ -218,8 +179,8 @@ def changed_targets(paths: Iterable[Path], loader: _Loader,
     scripts: list[Path] = []
     for p in paths:
         if p.is_dir():
-            yield from discover([p])
-        elif is_dockerfile_name(p.name):
+            yield from _search([p], patterns_for)
+        elif is_dockerfile_name(p.name, patterns_for(p)):
             yield p
         elif may_be_script(p):
             scripts.append(p)
@@ -230,7 +191,7 @@ def changed_targets(paths: Iterable[Path], loader: _Loader,
     wanted = {s.resolve(): s for s in scripts}
     used: set[Path] = set()
     for root in sorted({find_repo_root(s.parent) for s in scripts}):
-        for df in discover([_relative_if_below_cwd(root)]):
+        for df in _search([_relative_if_below_cwd(root)], patterns_for):
             model = loader.load(df)
             if isinstance(model, SourceError):
                 continue
@@ -267,6 +228,8 @@ class LintOptions:
     rules: tuple[Rule, ...] | None = None
     config: Config | ConfigLoader | None = None
     unused_ignores: bool = True
+    #: Report entrylint suppression comments without a ``-- reason`` (EL002).
+    require_reason: bool = False
     changed: bool = False
     note: Callable[[str], None] | None = None
 
@@ -278,7 +241,7 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     ``overrides`` replace fields of ``options`` (``lint_paths(paths, context=…)``).
     Raises ``ConfigError``.
     """
-    from entrylint import suppress
+    from entrylint import foreign, suppress
 
     opts = dataclasses.replace(options or LintOptions(), **overrides)
     paths = list(paths)
@@ -293,7 +256,11 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     result = Result()
     base = tuple(rules) if rules is not None else all_rules()
     loader = _Loader(context, target)
-    targets = changed_targets(paths, loader, note) if changed else discover(paths)
+    def patterns_for(p: Path) -> tuple[str, ...] | None:
+        return config_for(p).dockerfile_patterns
+
+    targets = (changed_targets(paths, loader, note, patterns_for) if changed
+               else _search(paths, patterns_for))
     seen: set[Path] = set()
     found: dict[tuple[str, Path, int, int, str], Diagnostic] = {}
     file_config: dict[Path, Config] = {}
@@ -318,7 +285,10 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
             continue
         cfg = config_for(path)
         model.init_program = cfg.init
-        active = [r for r in base if cfg.enabled(r.id)]
+        off = foreign.hadolint_ignored(model.path, model.repo_root)
+        if off and note is not None:
+            note(f"{display_path(path)}: .hadolint.yaml ignores {', '.join(off)}")
+        active = [r for r in base if cfg.enabled(r.id) and r.id not in off]
         result.models.append(model)
         files = [model.source, *(s.file for s in model.scripts)]
         for src in files:
@@ -341,9 +311,23 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     diags = diags_all
     comments = {p: suppress.scan(src, spans.get(p)) for p, src in result.files.items()}
     # a finding that holds only after another rule's fix counts once that rule's is reported
-    diags = suppress.apply([d for d in diags if not d.requires], comments)
+    hidden: list[tuple[Diagnostic, suppress.Suppression]] = []
+    diags = suppress.apply([d for d in diags if not d.requires], comments, hidden)
     diags += suppress.apply(_met([d for d in diags_all if d.requires], diags, image_of),
-                            comments)
+                            comments, hidden)
+    for d, s in hidden:
+        why = f" -- {s.reason}" if s.reason else ""
+        result.suppressed.append(f"{display_path(d.path)}:{d.line}: {d.rule} suppressed by "
+                                 f"the comment on line {s.line}{why}")
+    if opts.require_reason:
+        for p, items in comments.items():
+            cfg = file_config[p]
+            if not cfg.enabled(suppress.MISSING_REASON_ID) or cfg.ignored_in_file(
+                    suppress.MISSING_REASON_ID, p):
+                continue
+            for d in suppress.without_reason(items):
+                _locate(d, result.files[p])
+                diags.append(d)
     if unused_ignores:
         for p, items in comments.items():
             cfg = file_config[p]

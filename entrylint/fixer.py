@@ -31,6 +31,16 @@ from entrylint.source import overlay
 MAX_ROUNDS = 10
 
 
+@dataclass(frozen=True)
+class AppliedFix:
+    """One fix applied (``--show-fixes``): where its finding was when it was fixed."""
+
+    rule: str
+    path: str  # as the report shows it
+    line: int
+    message: str
+
+
 @dataclass
 class FixReport:
     result: Result  # the lint of the fixed contents
@@ -41,6 +51,7 @@ class FixReport:
     labels: dict[Path, str] = field(default_factory=dict)  # resolved path -> display path
     non_converging: list[str] = field(default_factory=list)  # rule ids
     unsafe: bool = False
+    applied: list[AppliedFix] = field(default_factory=list)
 
     @property
     def remaining(self) -> list[Diagnostic]:
@@ -107,13 +118,16 @@ def _apply(data: bytes, edits: Iterable[Edit]) -> bytes:
     return data
 
 
-def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
-                ) -> tuple[list[Fix], dict[Path, bytes], list[str]]:
-    """Pick the fixes of one round; returns (applied fixes, new contents, their rule ids)."""
+def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes],
+                only: frozenset[Path] | None = None
+                ) -> tuple[list[Fix], dict[Path, bytes], list[Diagnostic]]:
+    """Pick the fixes of one round; returns (applied fixes, new contents, the findings whose
+    fixes were applied).  With ``only`` (resolved paths), fixes that edit another file wait
+    forever (``--fix -`` changes nothing but standard input)."""
     allowed = _allowed_files(result)
     chosen: dict[Path, list[Edit]] = {}
     applied: list[Fix] = []
-    rules: list[str] = []
+    rules: list[Diagnostic] = []
     candidates: list[tuple[Diagnostic, Fix]] = []
     for d in result.diagnostics:
         fix = d.fix
@@ -123,6 +137,8 @@ def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
             continue
         if any(e.path not in allowed for e in fix.edits):
             continue  # outside the repository, or through a symlink out of it
+        if only is not None and any(allowed[e.path] not in only for e in fix.edits):
+            continue
         candidates.append((d, fix))
     candidates.sort(key=lambda c: (str(allowed[c[1].edits[0].path]), c[1].edits[0].start))
     for d, fix in candidates:
@@ -148,7 +164,7 @@ def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
                 if e not in chosen.setdefault(real, []):
                     chosen[real].append(e)
             applied.append(fix)
-            rules.append(d.rule)
+            rules.append(d)
     new: dict[Path, bytes] = {}
     for real, file_edits in chosen.items():
         data = _apply(current[real], file_edits)
@@ -160,7 +176,8 @@ def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes]
 def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
               options: LintOptions | None = None, context: Path | None = None,
               target: str | None = None, rules: Iterable[Rule] | None = None,
-              progress: Callable[[Path], None] | None = None) -> FixReport:
+              progress: Callable[[Path], None] | None = None,
+              only: Iterable[Path] | None = None) -> FixReport:
     """Lint ``paths`` and fix them in memory until nothing changes.  Nothing is written:
     call :meth:`FixReport.write` (or show :meth:`FixReport.diff`).  Each round lints with
     ``options`` (configuration, suppressions), so a suppressed finding is not fixed."""
@@ -173,6 +190,8 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
     fixed = 0
     rounds = 0
     non_converging: list[str] = []
+    applied_fixes: list[AppliedFix] = []
+    limit = frozenset(p.resolve() for p in only) if only is not None else None
     while True:
         with overlay(contents):
             result = lint_paths(targets, opts, progress=progress if rounds == 0 else None)
@@ -182,12 +201,15 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
             if real not in contents:
                 originals.setdefault(real, src.data)
         current = dict(contents)
-        applied, new, rule_ids = _plan_round(result, unsafe, current)
+        applied, new, fixed_diags = _plan_round(result, unsafe, current, limit)
         if not new:
             break
         if rounds == MAX_ROUNDS:
-            non_converging = sorted(set(rule_ids))
+            non_converging = sorted({d.rule for d in fixed_diags})
             break
+        applied_fixes += [AppliedFix(d.rule, display_path(d.path), d.line,
+                                     d.fix.message if d.fix is not None else "")
+                          for d in fixed_diags]
         for real, data in new.items():
             originals.setdefault(real, current[real])
             contents[real] = data
@@ -195,7 +217,7 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
         rounds += 1
     changes = {p: (originals[p], data) for p, data in contents.items() if originals[p] != data}
     return FixReport(result=result, fixed=fixed, rounds=rounds, changes=changes, labels=labels,
-                     non_converging=non_converging, unsafe=unsafe)
+                     non_converging=non_converging, unsafe=unsafe, applied=applied_fixes)
 
 
 def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: LintOptions,

@@ -1,52 +1,80 @@
 """Report formats for CI: SARIF 2.1.0, GitHub workflow commands, GitLab Code Quality and
-Checkstyle XML.  ``text`` and ``json`` live in :mod:`entrylint.output`."""
+Checkstyle XML.  ``text`` and ``json`` live in :mod:`entrylint.output`.
+
+The CI formats (sarif, github, gitlab, checkstyle) name files relative to the same base, the
+*report root*: the repository that holds the current directory, which is what GitHub, GitLab,
+SARIF's ``%SRCROOT%`` and Jenkins/reviewdog resolve paths against.  text and json, read by
+people and by scripts run where entrylint ran, are relative to the current directory (the
+same thing when entrylint runs at the top of the checkout, as CI and pre-commit do).
+
+A file that could not be read or parsed is reported too: as a result of the pseudo-rule
+:data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool execution
+notification of a run whose ``executionSuccessful`` is false.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entrylint.diagnostics import Diagnostic
 from entrylint.model import display_path
 from entrylint.source import SourceFile
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "checkstyle")
+FORMATS = ("text", "full", "concise", "json", "sarif", "github", "gitlab", "checkstyle")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/entrylint/entrylint"
+#: The id under which a file that cannot be read or parsed is reported (ruff's E902).
+FILE_ERROR_ID = "EL000"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 _GITLAB_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
+
+if TYPE_CHECKING:
+    from entrylint.engine import FileError
 
 Files = dict[Path, SourceFile]
 
 
 def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool = False,
-           root: Path | None = None) -> str:
-    """The report in ``fmt``; ``root`` is what SARIF/GitLab paths are relative to (default:
-    the repository that holds the current directory)."""
+           root: Path | None = None, errors: Sequence[FileError] = (),
+           docs_url: str | None = None) -> str:
+    """The report in ``fmt``; ``root`` is what the CI formats' paths are relative to
+    (default: the repository that holds the current directory); ``docs_url`` is the template
+    of the rule links (see :func:`entrylint.docs.help_uri`)."""
     from entrylint import output
+    from entrylint.docs import help_uri
 
-    if fmt == "text":
-        return output.to_text(diags, files, colour=colour)
+    if fmt in ("text", "full", "concise"):
+        return output.to_text(diags, files, colour=colour, show_source=fmt != "concise")
     if fmt == "json":
-        return output.to_json(diags, files)
+        return output.to_json([*_error_diagnostics(errors), *diags], files,
+                              url_of=lambda rule: help_uri(rule, docs_url))
     if root is None:
         from entrylint.model import find_repo_root
 
         root = find_repo_root(Path.cwd())
     if fmt == "sarif":
-        return json.dumps(to_sarif(diags, files, root), indent=2, ensure_ascii=False) + "\n"
+        doc = to_sarif(diags, files, root, errors=errors, docs_url=docs_url)
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
-        return to_github(diags, root)
+        return to_github([*_error_diagnostics(errors), *diags], root)
     if fmt == "gitlab":
-        return json.dumps(to_gitlab(diags, files, root), indent=2, ensure_ascii=False) + "\n"
+        issues = to_gitlab([*_error_diagnostics(errors), *diags], files, root)
+        return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
     if fmt == "checkstyle":
-        return to_checkstyle(diags)
+        return to_checkstyle([*_error_diagnostics(errors), *diags], root)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def _error_diagnostics(errors: Sequence[FileError]) -> list[Diagnostic]:
+    """Each unreadable or unparseable file as an error at its first line."""
+    return [Diagnostic(FILE_ERROR_ID, "error", Path(e.path), 0, 0, f"{e.path}: {e.reason}",
+                       line=1, column=1, end_line=1, end_column=1) for e in errors]
 
 
 # ------------------------------------------------------------------------------------------
@@ -54,16 +82,25 @@ def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool 
 # ------------------------------------------------------------------------------------------
 
 
-def relative_uri(path: Path, root: Path) -> str | None:
+def relative_path(path: Path, root: Path) -> str | None:
     """``path`` as a POSIX path relative to ``root``, or None when it lies outside."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):
         return None
 
 
-def _report_path(path: Path, root: Path) -> str:
-    return relative_uri(path, root) or display_path(path)
+def report_path(path: Path, root: Path) -> str:
+    """The path machine-readable reports print: relative to ``root`` when inside it."""
+    return relative_path(path, root) or display_path(path)
+
+
+def relative_uri(path: Path, root: Path) -> str | None:
+    """``path`` relative to ``root`` as a percent-encoded relative URI reference (RFC 3986):
+    ``my app/Dockerfile`` -> ``my%20app/Dockerfile``; ``c:d`` -> ``c%3Ad``, so that its first
+    segment is not taken for a scheme; ``#``, ``%``, ``?`` and non-ASCII encoded too."""
+    rel = relative_path(path, root)
+    return None if rel is None else urllib.parse.quote(rel, safe="/")
 
 
 def fingerprints(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[str]:
@@ -77,7 +114,7 @@ def fingerprints(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[
         text = ""
         if src is not None and 1 <= d.line <= src.line_count:
             text = " ".join(src.line_text(d.line).split())
-        key = (d.rule, _report_path(d.path, root), text)
+        key = (d.rule, report_path(d.path, root), text)
         n = seen.get(key, 0)
         seen[key] = n + 1
         out.append(hashlib.sha256("\0".join((*key, str(n))).encode()).hexdigest())
@@ -104,28 +141,49 @@ def _region(src: SourceFile | None, start: int, end: int) -> dict[str, int]:
     return {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec}
 
 
-def _sarif_rules() -> list[dict[str, Any]]:
+def _sarif_rules(docs_url: str | None) -> list[dict[str, Any]]:
     from entrylint.docs import documented_rules, help_uri, rule_markdown, rule_text
+    from entrylint.mdtext import inline
 
     out = []
     for r in documented_rules():
-        out.append({
+        rule: dict[str, Any] = {
             "id": r.id,
             "name": r.name,
-            "shortDescription": {"text": r.summary},
-            "fullDescription": {"text": " ".join(r.doc.split("\n\n")[0].split())},
+            "shortDescription": {"text": inline(r.summary)},
+            "fullDescription": {"text": inline(" ".join(r.doc.split("\n\n")[0].split()))},
             "help": {"text": rule_text(r), "markdown": rule_markdown(r)},
-            "helpUri": help_uri(r),
-            "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
-            "properties": {"tags": ["containers", "signals"], "fixable": r.fixable},
-        })
+        }
+        uri = help_uri(r, docs_url)
+        if uri is not None:
+            rule["helpUri"] = uri
+        rule["defaultConfiguration"] = {"level": _SARIF_LEVEL[r.severity]}
+        rule["properties"] = {"tags": ["containers", "signals"], "fixable": r.fixable}
+        out.append(rule)
     return out
 
 
-def to_sarif(diags: Sequence[Diagnostic], files: Files, root: Path) -> dict[str, Any]:
+def _invocation(errors: Sequence[FileError], root: Path) -> dict[str, Any]:
+    notes = []
+    for e in errors:
+        notes.append({
+            "level": "error",
+            "message": {"text": f"{e.path}: {e.reason}"},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(Path(e.path),
+                                                                              root)}}],
+            "descriptor": {"id": FILE_ERROR_ID},
+        })
+    out: dict[str, Any] = {"executionSuccessful": not errors}
+    if notes:
+        out["toolExecutionNotifications"] = notes
+    return out
+
+
+def to_sarif(diags: Sequence[Diagnostic], files: Files, root: Path, *,
+             errors: Sequence[FileError] = (), docs_url: str | None = None) -> dict[str, Any]:
     from entrylint import __version__
 
-    rules = _sarif_rules()
+    rules = _sarif_rules(docs_url)
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
     for d, fp in zip(diags, fingerprints(diags, files, root), strict=True):
@@ -157,17 +215,18 @@ def to_sarif(diags: Sequence[Diagnostic], files: Files, root: Path) -> dict[str,
             }]
             result["properties"] = {"fixApplicability": d.fix.applicability.value}
         results.append(result)
+    driver: dict[str, Any] = {"name": "entrylint", "version": __version__,
+                              "semanticVersion": __version__}
+    if docs_url is not None:  # where the rule pages are: what the template has before {rule}
+        driver["informationUri"] = docs_url.split("{rule}")[0].replace("{version}",
+                                                                       __version__)
+    driver["rules"] = rules
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "entrylint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
+            "tool": {"driver": driver},
+            "invocations": [_invocation(errors, root)],
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -194,7 +253,7 @@ def to_github(diags: Sequence[Diagnostic], root: Path | None = None) -> str:
     lines = []
     for d in diags:
         props = {
-            "file": _report_path(d.path, root) if root is not None else display_path(d.path),
+            "file": report_path(d.path, root) if root is not None else display_path(d.path),
             "line": str(d.line),
             "col": str(d.column),
             "endLine": str(d.end_line),
@@ -221,7 +280,7 @@ def to_gitlab(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[dic
             "fingerprint": fp,
             "severity": _GITLAB_SEVERITY[d.severity],
             "location": {
-                "path": _report_path(d.path, root),
+                "path": report_path(d.path, root),
                 "lines": {"begin": d.line, "end": d.end_line},
             },
         })
@@ -235,13 +294,14 @@ def to_gitlab(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[dic
 _XML_INVALID = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def to_checkstyle(diags: Sequence[Diagnostic]) -> str:
+def to_checkstyle(diags: Sequence[Diagnostic], base: Path | None = None) -> str:
+    """Checkstyle 4.3 XML; file names relative to ``base`` (the report root) when given."""
     import xml.etree.ElementTree as ET
 
     root = ET.Element("checkstyle", version="4.3")
     by_file: dict[str, ET.Element] = {}
     for d in diags:
-        name = display_path(d.path)
+        name = report_path(d.path, base) if base is not None else display_path(d.path)
         if name not in by_file:
             by_file[name] = ET.SubElement(root, "file", name=_XML_INVALID.sub("", name))
         ET.SubElement(by_file[name], "error", line=str(d.line), column=str(d.column),

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from entrylint.diagnostics import Diagnostic
 from entrylint.model import display_path
 from entrylint.source import SourceFile
 
+PathOf = Callable[[Path], str]
 
-def fix_to_json(d: Diagnostic, files: dict[Any, SourceFile]) -> dict[str, Any] | None:
+
+def fix_to_json(d: Diagnostic, files: dict[Any, SourceFile],
+                path_of: PathOf = display_path) -> dict[str, Any] | None:
     if d.fix is None:
         return None
     edits = []
@@ -21,24 +25,27 @@ def fix_to_json(d: Diagnostic, files: dict[Any, SourceFile]) -> dict[str, Any] |
             continue
         sl, sc = src.position(e.start)
         el, ec = src.position(e.end)
-        edits.append({"path": display_path(e.path), "start": {"line": sl, "column": sc},
+        edits.append({"path": path_of(e.path), "start": {"line": sl, "column": sc},
                       "end": {"line": el, "column": ec}, "content": e.content})
     return {"applicability": d.fix.applicability.value, "message": d.fix.message,
             "edits": edits}
 
 
-def to_json(diags: Sequence[Diagnostic], files: dict[Any, SourceFile]) -> str:
+def to_json(diags: Sequence[Diagnostic], files: dict[Any, SourceFile],
+            path_of: PathOf = display_path, *,
+            url_of: Callable[[str], str | None] = lambda _rule: None) -> str:
     out = [
         {
             "rule": d.rule,
             "severity": d.severity,
-            "path": display_path(d.path),
+            "path": path_of(d.path),
             "line": d.line,
             "column": d.column,
             "end_line": d.end_line,
             "end_column": d.end_column,
             "message": d.message,
-            "fix": fix_to_json(d, files),
+            "fix": fix_to_json(d, files, path_of),
+            "url": url_of(d.rule),
         }
         for d in diags
     ]
@@ -53,6 +60,8 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour: bool,
             show_source: bool = True) -> str:
+    """One ``path:line:col: RULE [severity] message`` line per finding; with ``show_source``
+    (``--format full``, the default) the source line and a caret under the finding."""
     import click
 
     lines = []

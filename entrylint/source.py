@@ -86,6 +86,35 @@ class SourceFile:
 #: Contents that replace files on disk while the fixer re-lints edits it has not written yet
 #: (keyed by resolved path).  Set only through :func:`overlay`.
 _OVERLAY: dict[Path, bytes] = {}
+#: Files that exist only in memory (standard input, an editor's unsaved buffer), keyed by
+#: resolved path.  Set only through :func:`virtual`.
+_VIRTUAL: dict[Path, bytes] = {}
+
+
+@contextlib.contextmanager
+def virtual(contents: Mapping[Path, bytes]) -> Iterator[None]:
+    """Within the block, :func:`read_source` reads ``contents[path]`` as the file ``path``,
+    whether or not it exists on disk (no mode; the symlink checks do not apply).  An
+    :func:`overlay` of the same path still wins (the fixer's edits)."""
+    saved = dict(_VIRTUAL)
+    _VIRTUAL.update({p.resolve(): data for p, data in contents.items()})
+    try:
+        yield
+    finally:
+        _VIRTUAL.clear()
+        _VIRTUAL.update(saved)
+
+
+def _in_memory(path: Path) -> bytes | None:
+    if not _VIRTUAL:
+        return None
+    try:
+        key = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if key not in _VIRTUAL:
+        return None
+    return _OVERLAY.get(key, _VIRTUAL[key])
 
 
 @contextlib.contextmanager
@@ -108,6 +137,9 @@ def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
     Raises :class:`SourceError` for a missing file, a symlink that leaves ``root``, a directory,
     a file over :data:`MAX_FILE_BYTES`, binary content (a NUL byte) or text that is not UTF-8.
     """
+    memory = _in_memory(path)
+    if memory is not None:
+        return _text(path, memory, None)
     try:
         if root is not None:
             try:
@@ -140,6 +172,13 @@ def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
         raise SourceError(path, "permission denied") from None
     except OSError as exc:
         raise SourceError(path, os.strerror(exc.errno) if exc.errno else str(exc)) from None
+    return _text(path, data, st.st_mode)
+
+
+def _text(path: Path, data: bytes, mode: int | None) -> SourceFile:
+    """``data`` as a source file, unless it is binary, too large or not UTF-8."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(path, f"is {len(data)} bytes, over the {MAX_FILE_BYTES} byte limit")
     if b"\x00" in data:
         raise SourceError(path, "is a binary file (contains NUL bytes)")
     try:
@@ -148,4 +187,4 @@ def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
         raise SourceError(
             path, f"is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
-    return SourceFile(path=path, data=data, mode=st.st_mode)
+    return SourceFile(path=path, data=data, mode=mode)

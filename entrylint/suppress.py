@@ -5,9 +5,10 @@
   lines); above any other line (a script command, a line of a heredoc script) it suppresses
   them on that line.  Several comment lines may be stacked above the same line.
 * ``# entrylint: ignore-file=EL103`` anywhere in a file suppresses the rule in the whole file.
-* ``# hadolint ignore=DL3025`` is honoured for EL101 and EL102 (hadolint's shell-form rule);
-  ``# hadolint global ignore=DL3025`` for the whole file.  hadolint comments are never reported
-  as unused: they are hadolint's too.
+* A reason may follow the codes: ``# entrylint: ignore=EL104 -- runs under an init sidecar``;
+  ``--require-reason`` reports an entrylint comment without one as EL002.
+* Other tools' comments for the same checks (hadolint, BuildKit's ``# check=skip=``, tally)
+  are honoured as :mod:`entrylint.foreign` describes, and never reported as unused.
 
 An entrylint comment that suppresses nothing is reported as EL001 (``unused-ignore``).
 """
@@ -47,13 +48,35 @@ CMD ["python", "app.py"]
 """
 UNUSED_IGNORE_FIX = "No fix: delete the comment or correct its rule ids."
 
-#: hadolint rule -> the entrylint rules it stands for.
-HADOLINT_EQUIVALENTS: dict[str, tuple[str, ...]] = {"DL3025": ("EL101", "EL102")}
+MISSING_REASON_ID = "EL002"
+MISSING_REASON_NAME = "ignore-without-reason"
+MISSING_REASON_SEVERITY: Severity = "warning"
+MISSING_REASON_SUMMARY = ("An `# entrylint: ignore=` comment that does not say why "
+                          "(with `--require-reason`)")
+MISSING_REASON_DOC = """An `# entrylint: ignore=…` comment without a reason, reported only with
+`--require-reason`.
 
-_ENTRYLINT = re.compile(
-    r"#\s*entrylint\s*:\s*(ignore|ignore-file)\s*=\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)")
-_HADOLINT = re.compile(
-    r"#\s*hadolint\s+(global\s+)?ignore\s*=\s*([A-Za-z0-9_]+(?:\s*,\s*[A-Za-z0-9_]+)*)")
+**Why it matters.** A suppression outlives the reason it was written for: the image that ran
+under an init sidecar moves to a plain `docker run`, and the hidden EL104 becomes a real zombie
+problem.  Writing the reason after ` -- ` keeps it next to the comment, where a reviewer sees it
+(`entrylint check -v` prints it with each finding it suppresses).  Other tools' comments
+(hadolint, BuildKit, tally) are never reported: their syntax has no place for a reason."""
+MISSING_REASON_BAD = """
+FROM node:22-slim
+# entrylint: ignore=EL104
+CMD ["node", "server.js"]
+"""
+MISSING_REASON_GOOD = """
+FROM node:22-slim
+# entrylint: ignore=EL104 -- runs under Kubernetes with shareProcessNamespace and a reaper
+CMD ["node", "server.js"]
+"""
+MISSING_REASON_FIX = "No fix: write the reason after ` -- `."
+
+_CODES = r"([A-Za-z0-9_/]+(?:\s*,\s*[A-Za-z0-9_/]+)*)"
+_ENTRYLINT = re.compile(r"#\s*entrylint\s*:\s*(ignore|ignore-file)\s*=\s*" + _CODES
+                        + r"(?:\s+--\s*(.*))?")
+_FOREIGN = re.compile(r"#\s*(hadolint|tally)\s+(global\s+)?ignore\s*=\s*" + _CODES)
 
 
 @dataclass
@@ -65,9 +88,11 @@ class Suppression:
     codes: tuple[str, ...]  # upper case; "ALL" for all
     first: int  # the lines it covers (1-based, inclusive); file-wide: 1..line_count
     last: int
+    #: Another tool's comment (hadolint, BuildKit, tally): never reported as unused.
     hadolint: bool = False
     file_wide: bool = False
     used: set[str] = field(default_factory=set)
+    reason: str | None = None
 
     def covers(self, d: Diagnostic) -> str | None:
         """The code of this comment that suppresses ``d``, or None."""
@@ -79,22 +104,24 @@ class Suppression:
         return None
 
 
-def _expand_hadolint(codes: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for c in codes:
-        out += HADOLINT_EQUIVALENTS.get(c, ())
-    return tuple(out)
-
-
 def scan(src: SourceFile, instruction_lines: dict[int, int] | None = None) -> list[Suppression]:
     """The suppression comments of one file.  ``instruction_lines`` maps a Dockerfile
     instruction's first line to its last line, so a comment above it covers all of it."""
+    from entrylint import foreign
+
     data = src.data
-    if b"entrylint" not in data and b"hadolint" not in data:
-        return []
     spans = instruction_lines or {}
     out: list[Suppression] = []
     lines = src.line_count
+    if instruction_lines is not None and b"check" in data:  # a Dockerfile: BuildKit's directive
+        head = [src.line_text(n) for n in range(1, min(lines, 20) + 1)]
+        skipped = foreign.buildkit_skips(head)
+        if skipped:
+            n = next(i for i, t in enumerate(head, 1) if "check" in t.lower())
+            out.append(Suppression(src.path, n, src.line_start(n), src.line_end(n), skipped,
+                                   1, lines, hadolint=True, file_wide=True))
+    if b"entrylint" not in data and b"hadolint" not in data and b"tally" not in data:
+        return out
     for n in range(1, lines + 1):
         text = src.line_text(n)
         stripped = text.lstrip()
@@ -103,15 +130,17 @@ def scan(src: SourceFile, instruction_lines: dict[int, int] | None = None) -> li
         m = _ENTRYLINT.match(stripped)
         hadolint = False
         file_wide = False
+        reason = None
         if m is not None:
             file_wide = m.group(1) == "ignore-file"
             codes = tuple(c.strip().upper() for c in m.group(2).split(","))
+            reason = (m.group(3) or "").strip() or None
         else:
-            h = _HADOLINT.match(stripped)
+            h = _FOREIGN.match(stripped)
             if h is None:
                 continue
-            hadolint, file_wide = True, bool(h.group(1))
-            codes = _expand_hadolint(c.strip().upper() for c in h.group(2).split(","))
+            hadolint, file_wide = True, bool(h.group(2))
+            codes = foreign.expand(h.group(3).split(","))
             if not codes:
                 continue
         start = src.line_start(n) + len(text[: len(text) - len(stripped)].encode())
@@ -123,24 +152,36 @@ def scan(src: SourceFile, instruction_lines: dict[int, int] | None = None) -> li
             while target <= lines and src.line_text(target).lstrip().startswith("#"):
                 target += 1  # stacked comments: all of them apply to the next line
             first, last = target, spans.get(target, target)
-        out.append(Suppression(src.path, n, start, end, codes, first, last, hadolint, file_wide))
+        out.append(Suppression(src.path, n, start, end, codes, first, last, hadolint, file_wide,
+                               reason=reason))
     return out
 
 
-def apply(diags: list[Diagnostic], suppressions: dict[Path, list[Suppression]]
-          ) -> list[Diagnostic]:
-    """The diagnostics no comment suppresses; marks the comments that were used."""
+def apply(diags: list[Diagnostic], suppressions: dict[Path, list[Suppression]],
+          suppressed: list[tuple[Diagnostic, Suppression]] | None = None) -> list[Diagnostic]:
+    """The diagnostics no comment suppresses; marks the comments that were used, and adds
+    each suppressed diagnostic with (one of) its comments to ``suppressed``."""
     kept: list[Diagnostic] = []
     for d in diags:
-        hit = False
+        hit: Suppression | None = None
         for s in suppressions.get(d.path, ()):
             code = s.covers(d)
             if code is not None:
                 s.used.add(code)
-                hit = True
-        if not hit:
+                hit = hit or s
+        if hit is None:
             kept.append(d)
+        elif suppressed is not None:
+            suppressed.append((d, hit))
     return kept
+
+
+def without_reason(suppressions: Iterable[Suppression]) -> list[Diagnostic]:
+    """EL002 for each entrylint comment that gives no reason (``--require-reason``)."""
+    return [Diagnostic(MISSING_REASON_ID, MISSING_REASON_SEVERITY, s.path, s.start, s.end,
+                       "suppression without a reason: write why after ` -- ` "
+                       "(`# entrylint: ignore=EL104 -- runs under an init sidecar`)")
+            for s in suppressions if not s.hadolint and s.reason is None]
 
 
 def unused(suppressions: Iterable[Suppression], enabled: frozenset[str]) -> list[Diagnostic]:

@@ -11,11 +11,14 @@ from click.testing import CliRunner, Result
 from entrylint.cli import main
 
 
-def invoke_in(cwd: Path, args: Sequence[str], *, catch_exceptions: bool = True) -> Result:
-    """``entrylint ARGS`` run from ``cwd``; the current directory is restored afterwards."""
+def invoke_in(cwd: Path, args: Sequence[str], *, catch_exceptions: bool = True,
+              input: str | None = None) -> Result:
+    """``entrylint ARGS`` run from ``cwd`` (``input`` on standard input); the current
+    directory is restored afterwards."""
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(main, list(args), catch_exceptions=catch_exceptions)
+        return CliRunner().invoke(main, list(args), catch_exceptions=catch_exceptions,
+                                  input=input)
     finally:
         os.chdir(old)

@@ -32,17 +32,16 @@ def test_rules_table_lists_every_rule() -> None:
     expected = [[x.id, x.name, x.severity, "yes" if x.fixable else "no"]
                 for x in documented_rules()]
     assert listed == expected
-    assert {x.id for x in all_rules()} | {"EL001"} == {row[0] for row in listed}
+    assert {x.id for x in all_rules()} | {"EL001", "EL002"} == {row[0] for row in listed}
 
 
 def test_rule_prints_its_documentation() -> None:
-    r = invoke("rule", "el103")
+    r = invoke("rule", "el103", "--markdown")
     assert r.exit_code == 0
     for part in ("# EL103 script-without-exec", "## Why", "## Bad", "## Good", "## Fix",
                  "*Unsafe*", "exec gunicorn"):
         assert part in r.output
-    assert invoke("rule", "EL103", "--markdown").output == r.output
-    assert "## Why" in invoke("rule", "EL001").output
+    assert "## Why" in invoke("rule", "EL001", "--markdown").output
 
 
 def test_unknown_rule_is_exit_2() -> None:

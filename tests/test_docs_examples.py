@@ -36,6 +36,8 @@ def blocks(lang: str) -> Iterator[tuple[str, str]]:
 SUPPRESSION_EXAMPLES = [(where, b) for where, b in blocks("dockerfile")
                         if SUPPRESSION.search(b)]
 CONFIG_EXAMPLES = list(blocks("toml"))
+FOREIGN = re.compile(r"#\s*(?:check=skip=|tally (?:global )?ignore=|hadolint (?:global )?ignore=)")
+FOREIGN_EXAMPLES = [(where, b) for where, b in blocks("dockerfile") if FOREIGN.search(b)]
 
 
 def run(repo: Path, *args: str) -> Result:
@@ -72,6 +74,24 @@ def test_suppression_example_suppresses_exactly_what_it_names(
             assert found, f"{where}: ignore=all above a line with no finding"
         else:
             assert named <= found, f"{where}: {sorted(named - found)} never fire here"
+
+
+@pytest.mark.parametrize(("where", "example"), FOREIGN_EXAMPLES,
+                         ids=[w for w, _ in FOREIGN_EXAMPLES])
+def test_other_tools_suppression_examples(tmp_path: Path, where: str, example: str) -> None:
+    """Clean as written; without the other tool's comment, EL101 or EL102 fires."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Dockerfile").write_text(example)
+    r = run(tmp_path, "check", "--format", "json", "Dockerfile")
+    assert (r.exit_code, json.loads(r.stdout)) == (0, []), f"{where}: {r.stdout}{r.stderr}"
+    (tmp_path / "Dockerfile").write_text("".join(
+        line for line in example.splitlines(keepends=True) if not FOREIGN.search(line)))
+    r = run(tmp_path, "check", "--format", "json", "Dockerfile")
+    assert {d["rule"] for d in json.loads(r.stdout)} & {"EL101", "EL102"}, where
+
+
+def test_there_are_foreign_examples() -> None:
+    assert len(FOREIGN_EXAMPLES) >= 2
 
 
 @pytest.mark.parametrize(("where", "example"), CONFIG_EXAMPLES,
@@ -160,13 +180,14 @@ def test_action_snippets_use_inputs_the_action_has() -> None:
 
 
 def commands() -> Iterator[tuple[str, list[str]]]:
-    """Every `entrylint …` command in a sh or yaml block of docs/ci.md and README.md."""
+    """Every `entrylint …` command in a sh or yaml block of docs/ci.md, docs/editors.md and
+    README.md (not `probe`, which runs programs, nor `server`, which test_server.py drives)."""
     for where, text in [*blocks("sh"), *blocks("yaml")]:
-        if not where.startswith(("docs/ci.md", "README.md")):
+        if not where.startswith(("docs/ci.md", "docs/editors.md", "README.md")):
             continue
         for line in text.splitlines():
             line = line.split(" #", 1)[0].strip().removeprefix("- run: ").removeprefix("- ")
-            if line.startswith("entrylint ") and "probe" not in line:
+            if line.startswith("entrylint ") and not {"probe", "server"} & set(line.split()):
                 yield where, shlex.split(line)[1:]
 
 
@@ -181,16 +202,38 @@ def test_documented_commands_run(tmp_path: Path, where: str, args: list[str]) ->
     (tmp_path / "Dockerfile.app").write_text(NO_INIT)
     args = [a if a not in ("PATH...", "[PATH...]") else "." for a in args]
     if "rule" in args[:1]:
-        args = args[:2]
-    r = run(tmp_path, *[a for a in args if not a.startswith("[")])
+        args = args[:2] + [a for a in args[2:] if a.startswith("--")]
+    stdin = None
+    if "<" in args:  # `entrylint check - < Dockerfile`: the shell's redirection
+        i = args.index("<")
+        stdin = (tmp_path / args[i + 1]).read_text()
+        args = args[:i] + args[i + 2:]
+    args = [a for a in args if not a.startswith("[")]
+    r = invoke_in(tmp_path, args, input=stdin)
     assert r.exit_code in (0, 1), f"{where}: entrylint {' '.join(args)}: {r.output}"
 
 
 def test_ci_md_says_what_the_pre_commit_hooks_run() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
     text = " ".join((PROJECT / "docs/ci.md").read_text(encoding="utf-8").split())
-    for said, command in re.findall(r"`(entrylint(?:-fix)?)` runs `(entrylint [^`]+)`", text):
-        hook = hooks[said]
-        assert command.split() == [*hook["entry"].split(), *hook.get("args", [])], said
-    assert "This is `entrylint check --changed-files FILE…`" in text
-    assert hooks["entrylint"]["entry"] == "entrylint check --changed-files"
+    said = re.findall(r"`(entrylint(?:-fix)?)` runs `(entrylint [^`]+)`", text)
+    assert {hook for hook, _ in said} == set(hooks)
+    for hook_id, command in said:
+        hook = hooks[hook_id]
+        assert command.split() == [*hook["entry"].split(), *hook.get("args", [])], hook_id
+    for hook in hooks.values():
+        # one process over the repository: never the same finding twice when pre-commit splits
+        assert hook["pass_filenames"] is False and "args" not in hook
+    assert "--fix" in hooks["entrylint-fix"]["entry"].split()  # user args: cannot drop it
+    assert "`pass_filenames: false`" in text
+
+
+def test_the_docs_map_every_foreign_id_to_its_rules() -> None:
+    from entrylint.foreign import EQUIVALENTS
+
+    text = (PROJECT / "docs/configuration.md").read_text(encoding="utf-8")
+    rows = {m.group(1).upper(): m.group(2) for m in
+            re.finditer(r"^\| `(\w+)` \| ([\w, ]+) \|", text, re.MULTILINE)}
+    assert set(EQUIVALENTS) <= set(rows)
+    for foreign_id, rules in EQUIVALENTS.items():
+        assert rows[foreign_id].split(", ") == list(rules), foreign_id

@@ -42,7 +42,7 @@ def test_json_schema_keys_and_positions() -> None:
     assert code == 1
     (d,) = got
     assert list(d) == ["rule", "severity", "path", "line", "column", "end_line", "end_column",
-                       "message", "fix"]
+                       "message", "fix", "url"]
     # the heredoc body line `uvicorn main:app …` is line 11 of the Dockerfile
     assert (d["path"], d["line"], d["column"], d["end_line"]) == ("Dockerfile", 11, 1, 11)
     assert d["end_column"] == 1 + len('uvicorn main:app --host 0.0.0.0 --port "${PORT:-8000}"')

@@ -21,19 +21,23 @@ PROJECT = Path(__file__).resolve().parents[1]
 NASTY = 'bad: 100% sure, <tag> & "quote"\nsecond line\r\nthird'
 
 
+SCHEMA = PROJECT / "tests/data/sarif-schema-2.1.0.json"  # OASIS's; see tests/data/README.md
+
+
 def sarif_schema() -> dict[str, Any]:
-    env = os.environ.get("ENTRYLINT_SARIF_SCHEMA")
-    path = Path(env) if env else PROJECT / "../shared/data/sarif-schema-2.1.0.json"
-    if not path.is_file():
-        pytest.skip(f"SARIF 2.1.0 schema not found at {path} (set ENTRYLINT_SARIF_SCHEMA)")
-    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
     return schema
 
 
 def validate_sarif(doc: dict[str, Any]) -> None:
+    """The official schema, with its formats checked (``uri``, ``uri-reference``)."""
     import jsonschema
 
-    jsonschema.validate(doc, sarif_schema(), cls=jsonschema.Draft7Validator)
+    checker = jsonschema.Draft7Validator.FORMAT_CHECKER
+    assert {"uri", "uri-reference"} <= set(checker.checkers), (
+        "uri-reference is only checked with rfc3986-validator installed (test extras)")
+    jsonschema.validate(doc, sarif_schema(), cls=jsonschema.Draft7Validator,
+                        format_checker=checker)
 
 
 @pytest.fixture
@@ -66,12 +70,11 @@ def test_sarif_validates_and_has_what_code_scanning_needs(repo: Path) -> None:
     run = doc["runs"][0]
     driver = run["tool"]["driver"]
     assert driver["name"] == "entrylint" and driver["version"]
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # not hosted anywhere yet: no dead link
     ids = [rule["id"] for rule in driver["rules"]]
     assert ids == sorted(ids) and {"EL001", "EL101", "EL103", "EL104"} <= set(ids)
     el103 = driver["rules"][ids.index("EL103")]
-    assert el103["helpUri"] == ("https://github.com/entrylint/entrylint/blob/main/docs/rules/"
-                                "EL103.md")
+    assert "helpUri" not in el103
     assert el103["help"]["markdown"] == rule_markdown(find_rule("EL103"))  # type: ignore[arg-type]
     assert el103["defaultConfiguration"]["level"] == "error"
     assert el103["shortDescription"]["text"] and el103["fullDescription"]["text"]
@@ -229,7 +232,8 @@ def test_cli_offers_every_format() -> None:
 def test_json_keys_are_exact(repo: Path) -> None:
     out = json.loads(check("--format", "json", ".").output)
     assert out and all(list(d) == ["rule", "severity", "path", "line", "column", "end_line",
-                                   "end_column", "message", "fix"] for d in out)
+                                   "end_column", "message", "fix", "url"] for d in out)
+    assert {d["url"] for d in out} == {None}
 
 
 def test_output_file_gets_the_format_and_terminal_the_text(repo: Path) -> None:
@@ -281,3 +285,96 @@ def test_text_colour_only_on_a_tty_and_no_color_honoured(repo: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     assert "\x1b[" in _run_on_tty(repo, env)
     assert "\x1b[" not in _run_on_tty(repo, {**env, "NO_COLOR": "1"})
+
+
+ODD_DIRS = ["my app", "50%off", "é", "a#b", "c:d", "q?x"]
+
+
+@pytest.fixture
+def odd_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    for d in ODD_DIRS:
+        (root / d).mkdir()
+        # one finding each (gunicorn reaps: no EL104 once EL101's exec form makes it PID 1)
+        (root / d / "Dockerfile").write_text("FROM debian:12-slim\nCMD gunicorn app:app\n")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_sarif_uris_are_percent_encoded_references_to_the_right_file(odd_repo: Path) -> None:
+    import urllib.parse
+
+    doc = json.loads(check("--format", "sarif", ".").output)
+    validate_sarif(doc)  # with the uri-reference format checked
+    run = doc["runs"][0]
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  for r in run["results"])
+    assert uris == sorted(["my%20app/Dockerfile", "50%25off/Dockerfile", "%C3%A9/Dockerfile",
+                           "a%23b/Dockerfile", "c%3Ad/Dockerfile", "q%3Fx/Dockerfile"])
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    for uri in uris:  # resolved against %SRCROOT% as a URI, each names its file
+        resolved = urllib.parse.urljoin(base, uri)
+        path = Path(urllib.parse.unquote(urllib.parse.urlparse(resolved).path))
+        assert path.is_file() and path.parent.name in ODD_DIRS, uri
+        assert path.parent.parent == odd_repo.resolve()
+    for res in run["results"]:
+        for change in res["fixes"][0]["artifactChanges"]:
+            assert change["artifactLocation"]["uri"] in uris
+
+
+def test_other_formats_stay_valid_on_odd_paths(odd_repo: Path) -> None:
+    gitlab = json.loads(check("--format", "gitlab", ".").output)
+    assert sorted(i["location"]["path"] for i in gitlab) == sorted(
+        f"{d}/Dockerfile" for d in ODD_DIRS)
+    root = ET.fromstring(check("--format", "checkstyle", ".").output.encode())
+    assert sorted(f.get("name") for f in root) == sorted(f"{d}/Dockerfile" for d in ODD_DIRS)
+    lines = check("--format", "github", ".").output.splitlines()
+    assert len(lines) == len(ODD_DIRS)
+    files = sorted(line.split("file=", 1)[1].split(",line=", 1)[0] for line in lines)
+    assert files == sorted(["my app/Dockerfile", "50%25off/Dockerfile", "é/Dockerfile",
+                            "a#b/Dockerfile", "c%3Ad/Dockerfile", "q?x/Dockerfile"])
+
+
+def test_checkstyle_paths_are_relative_to_the_repository_like_the_others(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo / "docker")
+    root = ET.fromstring(check("--format", "checkstyle", "..").output.encode())
+    assert "docker/start.sh" in {f.get("name") for f in root}
+    gitlab = json.loads(check("--format", "gitlab", "..").output)
+    assert "docker/start.sh" in {i["location"]["path"] for i in gitlab}
+
+
+def test_sarif_help_text_is_plain_text(repo: Path) -> None:
+    doc = json.loads(check("--format", "sarif", ".").output)
+    for rule in doc["runs"][0]["tool"]["driver"]["rules"]:
+        text = rule["help"]["text"]
+        assert "##" not in text and "```" not in text and "**" not in text, rule["id"]
+        assert "`" not in text and "`" not in rule["shortDescription"]["text"], rule["id"]
+        assert f"{rule['id']} {rule['name']}" in text.splitlines()[0]
+    el101 = next(r for r in doc["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "EL101")
+    assert "\n    CMD python /app/app.py\n" in el101["help"]["text"]  # code kept, indented
+
+
+def test_rule_links_come_from_docs_url(repo: Path) -> None:
+    from entrylint import __version__
+
+    template = "https://docs.example.com/entrylint/{version}/rules/{rule}.html"
+    (repo / ".entrylint.toml").write_text(f'docs-url = "{template}"\n')
+    doc = json.loads(check("--format", "sarif", ".").output)
+    validate_sarif(doc)
+    driver = doc["runs"][0]["tool"]["driver"]
+    el103 = next(r for r in driver["rules"] if r["id"] == "EL103")
+    assert el103["helpUri"] == f"https://docs.example.com/entrylint/{__version__}/rules/EL103.html"
+    assert driver["informationUri"] == f"https://docs.example.com/entrylint/{__version__}/rules/"
+    out = json.loads(check("--format", "json", ".").output)
+    assert {d["url"].rsplit("/", 1)[1] for d in out} == {"EL101.html", "EL103.html",
+                                                         "EL104.html"}
+    other = "https://git.example.com/el/-/blob/v{version}/docs/rules/{rule}.md"
+    out = json.loads(check("--format", "json", "--docs-url", other, ".").output)
+    el101 = next(d for d in out if d["rule"] == "EL101")
+    assert el101["url"] == f"https://git.example.com/el/-/blob/v{__version__}/docs/rules/EL101.md"
+    out = json.loads(check("--format", "json", "--docs-url", "", ".").output)
+    assert out[0]["url"] is None
+    r = check("--format", "json", "--docs-url", "https://example.com/rules", ".")
+    assert r.exit_code == 2 and "{rule}" in r.output

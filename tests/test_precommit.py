@@ -113,13 +113,69 @@ def test_changed_script_lints_the_dockerfile_that_runs_it(project: Path, pc_home
     assert "Linted 1 Dockerfile, 1 script" in run.stdout
 
 
-def test_unused_script_and_other_files_are_ignored(project: Path, pc_home: Path,
-                                                   tmp_path: Path) -> None:
+def test_the_hook_lints_the_repository_whatever_changed(project: Path, pc_home: Path,
+                                                        tmp_path: Path) -> None:
+    """`pass_filenames: false`: one process over the repository, so a change to any file
+    reports what the repository's Dockerfiles and their scripts have (once)."""
     repo = _repo(tmp_path, SCRIPT_REPO)
-    run = _try_repo(project, repo, pc_home, "entrylint", "--verbose", "--files",
-                    "docker/unused.sh", "notes.txt")
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "Linted 0 Dockerfiles, 0 scripts: no findings" in run.stdout
+    run = _try_repo(project, repo, pc_home, "entrylint", "--files", "notes.txt")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.count("docker/start.sh:3:1: EL103 [error]") == 1
+    assert "docker/unused.sh" not in run.stdout
+
+
+def _many_files(tmp_path: Path, n: int) -> Path:
+    """A repository whose file list pre-commit splits: the Dockerfile comes first, the script
+    it runs last (bench/precommit_split.py measures the same thing, and the old declaration)."""
+    files = {"aaa/Dockerfile": 'FROM debian:12-slim\nCOPY zzz/start.sh /start.sh\n'
+                               'ENTRYPOINT ["/start.sh"]\nCMD server --port 80\n',
+             "zzz/start.sh": "#!/bin/sh\nset -e\nserver --port 80\n"}
+    for i in range(n - 2):
+        files[f"src/package_{i // 100:03d}/subpackage_of_the_project/"
+              f"module_with_a_long_name_{i:05d}.txt"] = f"{i}\n"
+    return _repo(tmp_path, files)
+
+
+def test_5000_files_print_each_finding_once(project: Path, pc_home: Path,
+                                            tmp_path: Path) -> None:
+    repo = _many_files(tmp_path, 5000)
+    listed = _git(repo, "ls-files")
+    assert len(listed) > 2 ** 17  # more than pre-commit puts on one command line
+    run = _try_repo(project, repo, pc_home, "entrylint", "--all-files")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.count("zzz/start.sh:3:1: EL103 [error]") == 1
+    assert run.stdout.count("aaa/Dockerfile:4:1: EL101") == 1
+    assert run.stdout.count("Linted ") == 1
+
+
+def _committed_copy(project: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The project's tracked files as they are now, committed in a clone (what try-repo does),
+    so that a .pre-commit-config.yaml can name it with a rev and set `args:`."""
+    clone = tmp_path / "entrylint-clone"
+    _git(tmp_path, "clone", "-q", str(project), str(clone))
+    for rel in _git(project, "ls-files", "-z").split("\0"):
+        if rel and (project / rel).is_file():
+            (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(project / rel, clone / rel)
+    _git(clone, "add", "-A")
+    _git(clone, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "now",
+         "--allow-empty")
+    return clone, _git(clone, "rev-parse", "HEAD").strip()
+
+
+def test_fix_hook_still_fixes_with_user_args(project: Path, pc_home: Path,
+                                             tmp_path: Path) -> None:
+    clone, rev = _committed_copy(project, tmp_path)
+    repo = _repo(tmp_path, {"Dockerfile": BAD, "app.py": "print('hi')\n"})
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {clone}\n    rev: {rev}\n    hooks:\n"
+        f"      - id: entrylint-fix\n        args: [--fail-level, error]\n")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(pc_home), NO_COLOR="1")
+    run = subprocess.run([*_pre_commit(), "run", "--all-files", "--color=never"], cwd=repo,
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "files were modified by this hook" in run.stdout
+    assert (repo / "Dockerfile").read_text() == GOOD
 
 
 def _has_fix() -> bool:

@@ -1,0 +1,136 @@
+"""Which files of a directory are Dockerfiles, and which files a directory search may see.
+
+Names: what ``docker build`` finds by itself (``Dockerfile``, and ``dockerfile`` as a fallback),
+what editors and GitHub's linguist highlight as Dockerfiles (``*.dockerfile``,
+``*.containerfile``, ``Dockerfile.*``) and the variants found in real repositories
+(``Dockerfile-alpine``, ``Dockerfile_prod``, ``app.Dockerfile``), compared without regard to
+case.  Names with the extension of another kind of file (``Dockerfile.md``,
+``dockerfile_test.go``, ``Dockerfile.dockerignore``) are not Dockerfiles.  The configuration's
+``dockerfile-patterns`` replaces the list.
+
+Ignored files: inside a git work tree, git itself says which files a search sees
+(``git ls-files -co --exclude-standard``: tracked and untracked files, minus what
+``.gitignore`` files at any depth, ``.git/info/exclude`` and the user's global excludes
+ignore, with ``!`` re-includes).  Outside one, or where git is missing or refuses the
+repository, the ``.gitignore`` files met on the way down are read with ``pathspec``; so too
+for a directory that git ignores as a whole (``build/``) when it is the one named.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+#: Globs of file names, compared in lower case; a leading ``!`` excludes.
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    "dockerfile", "dockerfile.*", "dockerfile-*", "dockerfile_*", "*.dockerfile",
+    "*-dockerfile", "*_dockerfile",
+    "containerfile", "containerfile.*", "containerfile-*", "containerfile_*",
+    "*.containerfile",
+    "!*.dockerignore", "!*.containerignore",
+    *(f"!*.{ext}" for ext in ("md", "rst", "txt", "adoc", "html", "py", "pyc", "go", "rs",
+                              "js", "ts", "rb", "java", "json", "yml", "yaml", "toml",
+                              "sh", "bash", "ps1", "bat", "lock", "orig", "rej", "bak", "swp",
+                              "patch", "diff", "png", "svg")),
+)
+
+#: Directories a search never enters.
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
+
+
+@lru_cache(maxsize=16)
+def _compiled(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    keep = tuple(p.lower() for p in patterns if not p.startswith("!"))
+    drop = tuple(p[1:].lower() for p in patterns if p.startswith("!"))
+    return keep, drop
+
+
+def is_dockerfile_name(name: str, patterns: Sequence[str] | None = None) -> bool:
+    keep, drop = _compiled(tuple(DEFAULT_PATTERNS if patterns is None else patterns))
+    low = name.lower()
+    return (any(fnmatch.fnmatchcase(low, p) for p in keep)
+            and not any(fnmatch.fnmatchcase(low, p) for p in drop))
+
+
+def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None) -> Iterator[Path]:
+    """Files are taken as Dockerfiles; directories are searched (see the module's doc)."""
+    for path in paths:
+        if not path.is_dir():
+            yield path
+            continue
+        listed = git_files(path)
+        # nothing listed: not a work tree, or a directory git ignores as a whole, which is
+        # searched when named (then only its own .gitignore files apply)
+        files = listed if listed else _walk(path, patterns)
+        for f in files:
+            if is_dockerfile_name(f.name, patterns):
+                yield f
+
+
+def git_files(directory: Path) -> list[Path] | None:
+    """The files git shows below ``directory`` (sorted), or None outside a work tree.
+
+    ``core.fsmonitor`` is switched off: a repository's own configuration could otherwise make
+    git run a program from it."""
+    try:
+        proc = subprocess.run(
+            ["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard", "--", "."],
+            cwd=directory, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    out: list[Path] = []
+    seen: set[bytes] = set()
+    for raw in proc.stdout.split(b"\0"):
+        if not raw or raw.endswith(b"/") or raw in seen:
+            continue
+        seen.add(raw)
+        rel = os.fsdecode(raw)
+        parts = rel.split("/")
+        if any(p in SKIP_DIRS for p in parts[:-1]):
+            continue
+        p = directory / rel
+        if os.path.lexists(p) and not os.path.isdir(p):  # deleted, or a submodule
+            out.append(p)
+    return sorted(out)
+
+
+def _walk(path: Path, patterns: Sequence[str] | None) -> Iterator[Path]:
+    import pathspec
+
+    specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        here = Path(dirpath)
+        gi = here / ".gitignore"
+        if gi.is_file():
+            try:
+                lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
+                specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))
+            except OSError:
+                pass
+
+        def ignored(p: Path, is_dir: bool,
+                    specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = specs) -> bool:
+            for base, spec in specs:
+                try:
+                    rel = p.relative_to(base).as_posix()
+                except ValueError:
+                    continue
+                if spec.match_file(rel + ("/" if is_dir else "")):
+                    return True
+            return False
+
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in SKIP_DIRS and not (here / d).is_symlink() and not ignored(here / d, True)
+        )
+        for name in sorted(filenames):
+            if is_dockerfile_name(name, patterns) and not ignored(here / name, False):
+                yield here / name
