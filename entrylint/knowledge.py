@@ -10,6 +10,7 @@ that ``entrylint probe`` produced.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Literal
 

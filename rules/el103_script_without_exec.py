@@ -124,7 +124,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"`{text}` runs as a child of the shell{how}: SIGTERM from `docker stop` goes "
                 f"to the shell, which does not pass it on, so the app is SIGKILLed after the "
                 f"grace period. Use `{suggestion}`",
-                exec_insert_fix(script, term),
+                exec_insert_fix(model, script, term),
             )
 
 

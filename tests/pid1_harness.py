@@ -193,6 +193,15 @@ def container_command(model: ImageModel, root: Path, standins: tuple[str, ...] =
     for name in standins:
         install_standin(root / "usr/local/bin", name)
         install_standin(root / "usr/bin", name)
+    base = model.final.root_image
+    if base is not None and base.entrypoint == "exec-wrapper" and base.entrypoint_argv:
+        # the base image's entrypoint script (kept behind an init by the EL104 fix): a
+        # stand-in that does what the table says it ends in, `exec "$@"`
+        script = base.entrypoint_argv[0]
+        dest = root / (script.lstrip("/") if "/" in script else f"usr/local/bin/{script}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text('#!/bin/sh\nexec "$@"\n')
+        dest.chmod(0o755)
     stage = model.final
     container_path = stage.env.get("PATH") or DEFAULT_PATH
     mapped = [str(root / d.lstrip("/")) for d in container_path.split(":") if d.startswith("/")]

@@ -56,7 +56,6 @@ def expected_files(name: str, kind: str) -> dict[str, bytes]:
 REMAINING = {
     "fix-distroless": ["EL104"],  # no package manager: no tini install
     "fix-exec-top": ["EL102", "EL104"],  # unsafe: CMD would be appended; then tini
-    "fix-postgres": ["EL104"],  # unsafe: a new ENTRYPOINT replaces postgres's
     # unsafe: CMD would be appended; EL104 for the app that exec form would make PID 1
     "fix-shell-entrypoint-cmd": ["EL102", "EL104"],
 }
@@ -160,7 +159,8 @@ CASES: dict[str, Case] = {
     "fix-distroless": Case(None, APP_PID1, note="the image has no /bin/sh"),
     "fix-shell-entrypoint-cmd": Case(LOST, FIXED, unsafe=True),
     "fix-exec-top": Case(APP_PID1, FIXED, unsafe=True, standins=("top",)),
-    "fix-postgres": Case(APP_PID1, FIXED, unsafe=True, standins=("pgbouncer",)),
+    # tini -- docker-entrypoint.sh (postgres's own, kept; its stand-in execs "$@")
+    "fix-postgres": Case(APP_PID1, FIXED, standins=("pgbouncer",)),
 }
 NOT_RUN = {
     "fix-crlf-script": "a CRLF script cannot run under /bin/sh at all (`set -e\\r`); the fixture "
