@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         raw[image] = tags
     # Follow FROM through other official images: what a Dockerfile does not set, its base has.
     resolved = {img: {tag: resolve(raw, img, tag) for tag in tags} for img, tags in raw.items()}
+    for tags in resolved.values():
+        share_entrypoint_reading(tags)
     images: dict[str, Any] = {}
     for img, tags in resolved.items():
         groups: dict[str, dict[str, Any]] = {}
@@ -302,6 +304,23 @@ def main(argv: list[str] | None = None) -> int:
     for m in missing:
         print(f"not read: {m}", file=sys.stderr)
     return 0
+
+
+def share_entrypoint_reading(tags: dict[str, dict[str, Any]]) -> None:
+    """A tag whose entrypoint script is copied from another stage or image (maven's
+    ``COPY --from=maven_upstream /usr/local/bin/mvn-entrypoint.sh``) was not read; when the
+    tags of the same image that copy it from their build context all agree, that is it."""
+    seen: dict[str, set[bool]] = {}
+    for row in tags.values():
+        if row["entrypoint_execs_args"] is not None:
+            seen.setdefault(json.dumps(row["entrypoint"]), set()).add(
+                row["entrypoint_execs_args"])
+    for row in tags.values():
+        found = seen.get(json.dumps(row["entrypoint"]))
+        if row["entrypoint_execs_args"] is None and found is not None and len(found) == 1:
+            row["entrypoint_execs_args"] = next(iter(found))
+            row["sources"] = [*row["sources"], "entrypoint script: read in the other tags "
+                              "of this image that copy it from their build context"]
 
 
 def resolve(raw: dict[str, dict[str, dict[str, Any]]], image: str, tag: str,

@@ -315,3 +315,17 @@ def _build(ref: str, name: str, tag: str, os_name: str | None, rel: dict[str, An
         stopsignal=facts.get("stopsignal"),
         sources=sources, missing=tuple(missing),
     )
+
+
+@functools.cache
+def exec_wrapper_scripts() -> frozenset[str]:
+    """The names of the entrypoint scripts of the tables' images that end in ``exec "$@"``
+    (``docker-entrypoint.sh``, ``__cacert_entrypoint.sh``, ``mvn-entrypoint.sh``…)."""
+    names: set[str] = set()
+    rows: list[dict[str, Any]] = [r for tags in generated().values() for r in tags.values()]
+    rows += curated()["image"]
+    for row in rows:
+        ep = row.get("entrypoint")
+        if row.get("entrypoint_execs_args") is True and isinstance(ep, list) and ep:
+            names.add(ep[0].rsplit("/", 1)[-1])
+    return frozenset(names)

@@ -20,6 +20,7 @@ from entrylint.baseimages import (
     EntrypointKind,
     ShellKind,
     describe_base,
+    exec_wrapper_scripts,
     split_image_ref,
 )
 
@@ -107,12 +108,12 @@ EXEC_WRAPPERS: dict[str, str] = {
     "chroot": "source",
 }
 
-#: The entrypoint scripts of the official images in :data:`_EXEC_WRAPPER_ENTRYPOINT`: when a
-#: Dockerfile names one that is not in its build context, it is the base image's, which ends
-#: in ``exec "$@"``.
+#: The entrypoint scripts of base images that end in ``exec "$@"`` (from entrylint/data): when
+#: a Dockerfile names one that is not in its build context and its base image's ENTRYPOINT is
+#: such a script, it is the base image's.
 BASE_ENTRYPOINT_SCRIPTS: frozenset[str] = frozenset(
     {"docker-entrypoint.sh", "docker-entrypoint", "docker-php-entrypoint"}
-)
+) | exec_wrapper_scripts()
 
 #: Commands that stay the parent of the program they start and do not forward SIGTERM.
 SIGNAL_SWALLOWERS: dict[str, str] = {
