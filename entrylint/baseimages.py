@@ -329,3 +329,46 @@ def exec_wrapper_scripts() -> frozenset[str]:
         if row.get("entrypoint_execs_args") is True and isinstance(ep, list) and ep:
             names.add(ep[0].rsplit("/", 1)[-1])
     return frozenset(names)
+
+
+def init_fix_summary() -> str:
+    """Which base images get which EL104 fix, from the tables (Markdown; for ``entrylint rule
+    EL104`` and docs/fixing.md)."""
+    table = curated()
+    releases = table["release"]
+    numbers = table["release_numbers"]
+
+    def words(os_name: str, tini: bool) -> str:
+        hits = [f"{w} ({r['version']})" for w, r in releases.items()
+                if r.get("os") == os_name and r.get("tini") is tini and "version" in r]
+        return ", ".join(hits)
+
+    by_pm: dict[str, list[str]] = {}
+    for name, facts in table["os"].items():
+        by_pm.setdefault(facts.get("package_manager", "unknown"), []).append(name)
+    kept: dict[str, str] = {}
+    for image, tags in sorted(generated().items()):
+        argvs = {tuple(r["entrypoint"]) for r in tags.values()
+                 if isinstance(r["entrypoint"], list) and r["entrypoint"]
+                 and r.get("entrypoint_execs_args") is True}
+        if argvs:
+            kept[image] = " / ".join(f"`{a[0]}`" for a in sorted(argvs))
+    lines = [
+        "- **Safe `apt-get install tini`**: Debian from 10 on "
+        f"({words('debian', True)}) and Ubuntu from 18.10 on ({words('ubuntu', True)}), and "
+        "the images built on them when the tag or the Dockerfile names the release.",
+        f"- **Safe `apk add tini`**: Alpine from {numbers['alpine']['tini_from']} on, Wolfi "
+        "(`wolfi-base`, Chainguard `-dev` tags).",
+        "- **The base image's own ENTRYPOINT is kept** behind tini "
+        "(`[\"tini\", \"--\", <its ENTRYPOINT>]`, safe): "
+        + ", ".join(f"{k} ({v})" for k, v in kept.items()) + ".",
+        "- **Unsafe** (the message names the missing fact): a tag that names no release and is "
+        "not listed in official_images.json, a base image whose USER or ENTRYPOINT is not "
+        "known.",
+        f"- **No fix** (a note says `docker run --init`, or `ADD` the static binary): Debian "
+        f"{words('debian', False)}; Ubuntu {words('ubuntu', False)} (no tini package); "
+        f"{', '.join(sorted(by_pm.get('dnf', []) + by_pm.get('microdnf', [])))} "
+        "(dnf/microdnf/tdnf: entrylint installs only with apt-get and apk, and UBI has no tini "
+        f"package); no package manager: {', '.join(sorted(by_pm.get('none', [])))}.",
+    ]
+    return "\n\n".join(lines)

@@ -366,7 +366,8 @@ _INSTALL_TEMPLATE: dict[str, str] = {
 _PACKAGE_INSTALL = re.compile(r"\b(apt-get|apt)\s+(?:-\S+\s+)*install\b|\bapk\s+add\b")
 _ANY_INSTALL = re.compile(r"\b(?:(?:apt-get|apt|dnf|microdnf|yum|tdnf|zypper)\s+(?:-\S+\s+)*"
                           r"install|apk\s+(?:-\S+\s+)*add)\b")
-_LEADING = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "SHELL"})
+#: What the install goes after (not SHELL: a RUN below it runs under that SHELL).
+_LEADING = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER"})
 
 
 def install_line(program: str, base: BaseImage) -> str | None:
@@ -464,6 +465,20 @@ def init_location(stage: Stage, program: str = "tini") -> tuple[bool, str | None
     return found, where
 
 
+def _shell_at(stage: Stage, anchor: Instruction) -> list[str]:
+    """The SHELL a RUN right after ``anchor`` runs under."""
+    shell: list[str] | None = None
+    for ins in stage.instructions:
+        if ins.start > anchor.start:
+            break
+        if ins.keyword == "SHELL":
+            shell = ins.exec_form or shell
+    if shell is not None:
+        return shell
+    return stage.base_stage.effective_shell() if stage.base_stage is not None \
+        else ["/bin/sh", "-c"]
+
+
 def _is_root(user: str | None) -> bool:
     if user is None:
         return True
@@ -545,6 +560,9 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
         anchor = _install_anchor(stage)
         eol = eol_at(source, anchor.end)
         lines = [install]
+        shell = _shell_at(stage, anchor)
+        if not shell_is_a_shell(shell):
+            unsafe.append(f"the install runs under `SHELL {json_array(shell)}`")
         user, known = _user_before(stage, anchor)
         if not known:
             unsafe.append(f"the USER of {base.ref} is not known, and the install needs root")
