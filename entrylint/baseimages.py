@@ -195,9 +195,14 @@ def _os_of(ref: str) -> tuple[str | None, dict[str, Any]]:
         os_name = entry.get("os")
     if os_name is None:
         return None, {}
-    if name in ("debian", "ubuntu", "alpine") and not rel and tag in ("", "latest"):
+    if name in ("debian", "ubuntu", "alpine") and not rel and tag in _NEWEST_TAGS:
         rel = {"os": name, "tini": True}  # the newest release
     return os_name, rel if rel.get("os") == os_name else {}
+
+
+#: Tags of debian/ubuntu/alpine that follow the newest release (which has tini).
+_NEWEST_TAGS = frozenset({"", "latest", "stable", "stable-slim", "slim", "edge", "rolling",
+                          "devel", "testing", "testing-slim", "unstable", "unstable-slim"})
 
 
 def _is_windows(name: str, tag: str) -> bool:
@@ -248,6 +253,8 @@ def describe_base(ref: str) -> BaseImage:
     os_name: str | None = None
     if exact is not None:
         os_name, rel = _os_of(exact["os"])
+    elif name in ("debian", "ubuntu", "alpine"):
+        os_name, rel = _os_of(f"{name}:{tag}")
     else:
         tag_rel = _release_of(name, lookup_tag)
         if tag_rel and (entry is None or entry.get("tag_release", True)):

@@ -598,9 +598,11 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
                             f"{group}", (*edits, *new), [*changes, *more], unsafe=unsafe)
     if stage.cmd is None:
         return None  # a new ENTRYPOINT would reset the CMD this stage inherits
-    root = None if stage.base_stage is not None else base
-    if ep is not None and root is not None and root.entrypoint_argv:
-        init = [*init, *root.entrypoint_argv]  # keep the base image's own ENTRYPOINT
+    # an ENTRYPOINT no instruction of the stages sets is the base image's (also when the
+    # final stage builds on another stage): keep it after `--`
+    root = base if ep is not None and ep.instruction is None else None
+    if root is not None and root.entrypoint_argv:
+        init = [*init, *root.entrypoint_argv]
     changes.append(NewEntrypoint(root, tuple(init)))
     # above CMD and the comments right above it (a suppression comment stays with its CMD)
     first = stage.cmd.start_line
