@@ -9,6 +9,7 @@ not mean to change stays as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 import re
@@ -16,7 +17,7 @@ import re
 from entrylint import knowledge
 from entrylint.baseimages import BaseImage
 from entrylint.diagnostics import Edit, Fix
-from entrylint.dockerfile import Instruction
+from entrylint.dockerfile import Instruction, split_words
 from entrylint.fixguard import (
     Change,
     ExecAdded,
@@ -440,20 +441,13 @@ def init_location(stage: Stage, program: str = "tini") -> tuple[bool, str | None
     found, where = False, None
     pattern = re.compile(rf"(?<![\w-]){re.escape(program)}(?![\w])")
     for s in reversed(_stage_chain(stage)):
-        copies = {id(op.instruction): op for op in s.copies}
         base = s.root_image
         for ins in s.instructions:
             if ins.keyword not in ("RUN", "COPY", "ADD") or not pattern.search(ins.args):
                 continue
             found = True
-            op = copies.get(id(ins))
-            if op is not None:
-                for src in op.sources:
-                    m = _INIT_FILE.search(src.rstrip("/"))
-                    if m is None or m.group("name") not in names:
-                        continue
-                    base_name = posixpath.basename(src.rstrip("/"))
-                    where = posixpath.join(op.dest, base_name) if op.dest_is_dir else op.dest
+            if ins.keyword in ("COPY", "ADD"):
+                where = _copy_destination(s, ins, names) or where
                 continue
             paths = _ABS_INIT.findall(ins.args)
             if paths:
@@ -463,6 +457,28 @@ def init_location(stage: Stage, program: str = "tini") -> tuple[bool, str | None
                                                   ins.args) else program
                 where = _package_path(word, base)
     return found, where
+
+
+def _copy_destination(stage: Stage, ins: Instruction, names: set[str]) -> str | None:
+    """Where ``COPY``/``ADD`` ``ins`` puts a source named like the init (``tini-static``,
+    ``tini-static-amd64``, a URL ending in one), or None."""
+    _flags, rest = ins.flags_and_rest()
+    words = ins.exec_form if ins.exec_form is not None else split_words(rest)
+    if len(words) < 2:
+        return None
+    sources, dest = words[:-1], words[-1]
+    if not dest.startswith("/"):
+        dest = posixpath.join(stage.workdir, dest)
+    into_dir = words[-1].endswith("/") or len(sources) > 1
+    if not into_dir:
+        with contextlib.suppress(Exception):
+            into_dir = stage.fs.is_dir(posixpath.normpath(dest))
+    for src in sources:
+        m = _INIT_FILE.search(src.rstrip("/"))
+        if m is not None and m.group("name") in names:
+            name = posixpath.basename(src.rstrip("/"))
+            return posixpath.normpath(posixpath.join(dest, name) if into_dir else dest)
+    return None
 
 
 def _shell_at(stage: Stage, anchor: Instruction) -> list[str]:
@@ -627,7 +643,15 @@ def shell_c_exec_fix(model: ImageModel, ins: Instruction, text: str) -> Fix | No
     ``text`` is an element of the instruction's exec form and its last command can be exec'd."""
     form = ins.exec_form
     if form is None or form.count(text) != 1:
-        return None
+        # under an init the launch is located at the ENTRYPOINT; the text may be CMD's
+        other = [s.instruction for s in (model.cmd, model.entrypoint)
+                 if s is not None and s.instruction is not None
+                 and (s.instruction.exec_form or []).count(text) == 1]
+        if len(other) != 1:
+            return None
+        ins = other[0]
+        form = ins.exec_form
+        assert form is not None
     new_text, _why = shell_exec_text(text)
     if new_text is None:
         return None

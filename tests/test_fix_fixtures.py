@@ -182,7 +182,8 @@ CASES: dict[str, Case] = {
     # a program whose name has spaces is real: not split (it starts before and after)
     "fix-plex-spaces": Case(APP_PID1, APP_PID1, standins=("Plex Media Server",)),
     # exec in a function called twice would exec the health check: no fix, even unsafe
-    "fix-function-twice": Case(LOST, LOST, unsafe=True),
+    # (tini comes in; it signals the shell, which dies, and the app is killed: EL103 stays)
+    "fix-function-twice": Case(LOST, Seen(started=True, term=False, zombies=0), unsafe=True),
     # the trap makes the exec unsafe; --unsafe-fixes still repairs start-up
     "fix-sh-c-trap": Case(LOST, FIXED, unsafe=True),
     # the comment inside the continued CMD is moved above it
