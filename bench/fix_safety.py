@@ -39,7 +39,7 @@ from types import FrameType
 
 import dockerfile as buildkit
 
-from entrylint import fixes
+from entrylint import fixes, knowledge
 from entrylint.diagnostics import Applicability
 from entrylint.fixer import fix_paths
 from entrylint.model import DEFAULT_PATH, ImageModel, Stage, load
@@ -166,6 +166,8 @@ def check_dockerfile(counts: Counts, label: str, old: bytes, new: bytes,
             continue
         if words and words[0] == "exec":
             words = words[1:]
+        if argv and knowledge.is_init(argv[0], from_build_context=False) and "--" in argv:
+            argv = argv[argv.index("--") + 1:]  # EL104 put the init in front afterwards
         counts.argv_checked += 1
         if words != argv:
             counts.argv_mismatches.append(f"{label}: {a_old!r} -> {argv} (dash: {words})")
