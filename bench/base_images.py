@@ -154,6 +154,8 @@ class Facts:
     set_here: set[str] = field(default_factory=set)
     #: container path -> the build-context file COPY puts there
     copies: dict[str, str] = field(default_factory=dict)
+    #: what this stage itself sets (an ENTRYPOINT resets a CMD it did not set)
+    in_stage: set[str] = field(default_factory=set)
 
 
 def dockerfile_facts(text: str) -> Facts | None:
@@ -191,12 +193,13 @@ def dockerfile_facts(text: str) -> Facts | None:
             if kw == "ENTRYPOINT":
                 facts.entrypoint = value
                 facts.set_here.add("entrypoint")
-                if "cmd" not in facts.set_here or facts.cmd is None:
+                if "cmd" not in facts.in_stage:
                     facts.cmd = None  # a new ENTRYPOINT resets the inherited CMD
                     facts.set_here.add("cmd")
             else:
                 facts.cmd = value
                 facts.set_here.add("cmd")
+                facts.in_stage.add("cmd")
         elif kw in ("COPY", "ADD"):
             flags, rest = ins.flags_and_rest()
             words = ins.exec_form or split_words(rest)

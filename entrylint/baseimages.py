@@ -33,6 +33,11 @@ _INIT_NAMES = frozenset({"tini", "tini-static", "dumb-init", "docker-init", "cat
                          "s6-svscan", "runsvdir", "my_init", "supervisord", "init", "systemd"})
 
 
+_OS_NAMES = {"debian": "Debian", "ubuntu": "Ubuntu", "alpine": "Alpine", "wolfi": "Wolfi",
+             "amazonlinux": "Amazon Linux", "oraclelinux": "Oracle Linux", "rhel": "RHEL/UBI",
+             "rhel-minimal": "UBI minimal", "rhel-micro": "UBI micro"}
+
+
 @dataclass(frozen=True)
 class BaseImage:
     """What entrylint knows about an external base image (from its reference and the tables).
@@ -73,10 +78,15 @@ class BaseImage:
 
     @property
     def described(self) -> str:
-        """``ubuntu 18.04`` / ``debian`` / the reference: for messages."""
+        """``Ubuntu 18.04 (bionic)`` / ``Debian`` / the reference: for messages."""
         if self.os is None:
             return self.ref
-        return f"{self.os} {self.release}" if self.release else self.os
+        name = _OS_NAMES.get(self.os, self.os)
+        if not self.release:
+            return name
+        word = next((w for w, r in curated()["release"].items()
+                     if r.get("os") == self.os and r.get("version") == self.release), None)
+        return f"{name} {self.release}" + (f" ({word})" if word else "")
 
 
 # ------------------------------------------------------------------------------------------

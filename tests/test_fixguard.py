@@ -190,7 +190,7 @@ def test_no_fix_note_names_the_manual_alternative(tmp_path: Path) -> None:
     write(tmp_path, {"Dockerfile": "FROM ubuntu:16.04\nCMD [\"app\"]\n"})
     (d,) = diags(tmp_path, "EL104")
     assert d.fix is None
-    assert "ubuntu 16.04 has no tini package" in d.message
+    assert "Ubuntu 16.04 (xenial) has no tini package" in d.message
     assert "docker run --init" in d.message and "--checksum" in d.message
 
 
