@@ -205,3 +205,20 @@ def test_fixing_md_lists_the_images_from_the_tables() -> None:
     assert m is not None
     assert m.group(1) == init_fix_summary(), (
         "docs/fixing.md is out of date: paste entrylint.baseimages.init_fix_summary()")
+
+
+@pytest.mark.parametrize(("install", "command"), [
+    ("ADD --chmod=755 https://github.com/krallin/tini/releases/download/v0.19.0/"
+     "tini-static-amd64 /tini", "/tini"),
+    ("RUN curl -fsSL -o /usr/local/bin/tini https://github.com/krallin/tini/releases/"
+     "download/v0.19.0/tini-amd64 && chmod +x /usr/local/bin/tini", "tini"),
+    ("RUN curl -fsSL -o /opt/tini https://example.com/tini && chmod +x /opt/tini", "/opt/tini"),
+    ("COPY --from=tini-builder /usr/bin/tini-static /usr/local/bin/", "/usr/local/bin/tini-static"),
+    ("RUN apt-get update && apt-get install -y tini", "tini"),
+])
+def test_the_init_is_run_by_the_path_it_has(tmp_path: Path, install: str, command: str
+                                            ) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM debian:12-slim\n{install}\nCMD [\"/usr/bin/app\"]\n"})
+    f = one_fix(tmp_path, "EL104")
+    assert f is not None and f.applicability is Applicability.SAFE, f
+    assert f.edits[-1].content == f'ENTRYPOINT ["{command}", "--"]\n'
