@@ -42,7 +42,8 @@ import dockerfile as buildkit
 from entrylint import fixes, knowledge
 from entrylint.diagnostics import Applicability
 from entrylint.fixer import fix_paths
-from entrylint.model import DEFAULT_PATH, ImageModel, Stage, load
+from entrylint.fixguard import path_dirs
+from entrylint.model import ImageModel, load
 from entrylint.source import SourceError, overlay
 
 _UNEVALUATED = re.compile(r"[$`;&|<>(){}*?\[\]\n~#]")
@@ -92,11 +93,6 @@ def instructions(data: bytes) -> list[tuple[str, str]]:
 
     df = parse(SourceFile(Path("Dockerfile"), data))
     return [(i.keyword, i.args) for i in df.instructions]
-
-
-def path_dirs(stage: Stage) -> list[str]:
-    path = stage.env.get("PATH") if "PATH" in stage.env else DEFAULT_PATH
-    return [d.rstrip("/") or "/" for d in (path or "").split(":") if d]
 
 
 def check_dockerfile(counts: Counts, label: str, old: bytes, new: bytes,

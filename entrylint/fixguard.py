@@ -189,7 +189,7 @@ def path_dirs(stage: Stage) -> list[str]:
     """The directories of the stage's PATH; none when the model only assumed it (an ENV
     PATH=…:$PATH over a base image whose PATH is unknown): a safe fix relies on no
     assumption, so the init is then run by its absolute path."""
-    if getattr(stage, "path_assumed", False):
+    if stage.path_assumed:
         return []
     path = stage.env.get("PATH") if "PATH" in stage.env else DEFAULT_PATH
     return [d.rstrip("/") or "/" for d in (path or "").split(":") if d]
