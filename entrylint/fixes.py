@@ -9,13 +9,29 @@ not mean to change stays as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 import re
 
 from entrylint import knowledge
-from entrylint.diagnostics import Applicability, Edit, Fix
-from entrylint.dockerfile import Instruction
+from entrylint.baseimages import BaseImage
+from entrylint.diagnostics import Edit, Fix
+from entrylint.dockerfile import Instruction, split_words
+from entrylint.fixguard import (
+    Change,
+    ExecAdded,
+    ExecFormFromShell,
+    InstallsPackage,
+    NewEntrypoint,
+    RewritesInstruction,
+    RunsInit,
+    SplitsProgram,
+    offer,
+    path_dirs,
+    shell_is_a_shell,
+    shell_is_plain,
+)
 from entrylint.model import ImageModel, Script, Stage
 from entrylint.shell import (
     Node,
@@ -29,8 +45,6 @@ from entrylint.shell import (
     unwrap_redirect,
 )
 from entrylint.source import SourceFile
-
-SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
 
 #: Builtins that also exist as programs, so exec form can run them.
 _EXTERNAL_TOO = frozenset({"echo", "printf", "true", "false", "test", "[", "kill"})
@@ -54,9 +68,28 @@ def eol_at(source: SourceFile, offset: int) -> str:
     return "\r\n" if source.crlf else "\n"
 
 
-def replace_args(model: ImageModel, ins: Instruction, argv: list[str]) -> Edit:
-    """Replace an instruction's arguments (all its continuation lines) with an exec form."""
-    return Edit(model.source.path, ins.keyword_end, ins.end, " " + json_array(argv))
+def replace_args(model: ImageModel, ins: Instruction, argv: list[str]) -> tuple[Edit, ...]:
+    """Replace an instruction's arguments (all its continuation lines) with an exec form.
+    Comment lines inside a ``\\``-continued instruction are moved above it, byte for byte."""
+    source = model.source
+    edits = []
+    moved = []
+    for line in range(ins.start_line + 1, ins.end_line + 1):
+        if source.line_text(line).lstrip().startswith("#"):
+            start, end = source.line_start(line), source.line_end(line)
+            moved.append(source.data[start:end].decode("utf-8") + eol_at(source, end))
+    if moved:
+        at = source.line_start(ins.start_line)
+        edits.append(Edit(source.path, at, at, "".join(moved)))
+    edits.append(Edit(source.path, ins.keyword_end, ins.end, " " + json_array(argv)))
+    return tuple(edits)
+
+
+def rewrite(model: ImageModel, ins: Instruction, argv: list[str]
+            ) -> tuple[tuple[Edit, ...], list[Change]]:
+    """The edits of :func:`replace_args` and the change the guard checks them with."""
+    edits = replace_args(model, ins, argv)
+    return edits, [RewritesInstruction(ins, edits)]
 
 
 # ------------------------------------------------------------------------------------------
@@ -211,18 +244,30 @@ def exec_form_fix(model: ImageModel, ins: Instruction) -> Fix | None:
         argv = repair_json_array(ins.args)
         if argv is None:
             return None
-        return Fix(f"write it as the JSON array it means: `{json_array(argv)}`",
-                   (replace_args(model, ins, argv),), SAFE)
+        edits, checks = rewrite(model, ins, argv)
+        return offer(model, f"write it as the JSON array it means: `{json_array(argv)}`",
+                     edits, checks)
+    shell = stage.effective_shell()
+    changes: list[Change] = []
     argv, _ = plain_argv(ins.args)
-    if argv is not None:
+    if argv is not None and not shell_is_plain(shell) and shell_is_a_shell(shell):
+        # keep the stage's SHELL (a login profile, `-i`): only add `exec`
+        text, _ = shell_exec_text(ins.args)
+        text = ins.args.strip() if text is None else text
+        argv = [*shell, text]
+        changes.append(ExecAdded(ShellScript(text.encode()), where="the command"))
+        message = (f"let the stage's SHELL exec it: `{ins.keyword} {json_array(argv)}`")
+    elif argv is not None:
         message = f"use exec form: `{ins.keyword} {json_array(argv)}`"
     else:
         text, _ = shell_exec_text(ins.args)
         if text is None or stage.shell_kind() == "none":
             return None
-        argv = [*stage.effective_shell(), text]
+        argv = [*shell, text]
+        changes.append(ExecAdded(ShellScript(text.encode()), where="the command"))
         message = (f"the command needs a shell, so let the shell exec its last command: "
                    f"`{ins.keyword} {json_array(argv)}`")
+    changes.append(ExecFormFromShell(stage, tuple(argv)))
     unsafe: str | None = _not_directly_executable(model, argv[0])
     ep = model.entrypoint
     cmd = model.cmd
@@ -238,18 +283,17 @@ def exec_form_fix(model: ImageModel, ins: Instruction) -> Fix | None:
         ep_argv = ep.instruction.exec_form
         if ep_argv is not None and not _passes_args_through(ep_argv):
             unsafe = (f"the ENTRYPOINT (line {ep.instruction.start_line}) will receive these "
-                      f"words as its arguments instead of `{' '.join(stage.effective_shell())} "
-                      f"\"…\"`")
+                      f"words as its arguments instead of `{' '.join(shell)} \"…\"`")
     elif ep is not None and ep.inherited != "init":
         base = stage.root_image
         ref = base.ref if base is not None else "the base image"
         unsafe = (f"the ENTRYPOINT of {ref} will receive these words instead of "
-                  f"`{' '.join(stage.effective_shell())} \"…\"`, and entrypoint scripts act "
+                  f"`{' '.join(shell)} \"…\"`, and entrypoint scripts act "
                   f"on their first argument (postgres's initialises the database when it is "
                   f"`postgres`)")
-    if unsafe is not None:
-        return Fix(f"{message} (unsafe: {unsafe})", (replace_args(model, ins, argv),), UNSAFE)
-    return Fix(message, (replace_args(model, ins, argv),), SAFE)
+    edits, rewrite_changes = rewrite(model, ins, argv)
+    return offer(model, message, edits, [*changes, *rewrite_changes],
+                 unsafe=[unsafe] if unsafe else [])
 
 
 # ------------------------------------------------------------------------------------------
@@ -269,7 +313,7 @@ def _call_sites(sh: ShellScript, name: str) -> list[Node]:
     return out
 
 
-def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
+def exec_insert_fix(model: ImageModel, script: Script, term: Terminal) -> Fix | None:
     """``exec `` before the command that ends one path of a start script."""
     cmd = term.command
     if term.kind != "child" or cmd is None or not cmd.words:
@@ -290,17 +334,11 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
     elif "/" not in cmd.name and sh.sourced_files():
         unsafe.append(f"the script sources {', '.join(sh.sourced_files())}: if `{cmd.name}` "
                       f"is a function defined there, `exec {cmd.name}` fails")
-    if sh.traps_exit():
-        unsafe.append("the script's `trap … EXIT` would no longer run: `exec` replaces the "
-                      "shell")
     for fn in term.via_functions:
         sites = _call_sites(sh, fn)
         if any(s.type in ("pipeline", "subshell", "command_substitution") for s in sites):
             return None  # it runs in a subshell: exec there does not reach PID 1
-        if len(sites) > 1:
-            unsafe.append(f"`{fn}` is called more than once, and its first call would no "
-                          f"longer return")
-        elif any(s.type in ("list", "negated_command") for s in sites):
+        if len(sites) == 1 and any(s.type in ("list", "negated_command") for s in sites):
             unsafe.append(f"`{fn}` is called with `&&`/`||` or `!`, whose other side would "
                           f"no longer run")
     if term.trailing:
@@ -311,51 +349,76 @@ def exec_insert_fix(script: Script, term: Terminal) -> Fix | None:
     offset = script.file_offset(first.start_byte + cmd.shift)
     edit = Edit(script.file.path, offset, offset, "exec ")
     message = f"run it with `exec` so it replaces the shell as PID 1 ({script.display})"
-    if unsafe:
-        return Fix(f"{message} (unsafe: {'; '.join(unsafe)})", (edit,), UNSAFE)
-    return Fix(message, (edit,), SAFE)
+    return offer(model, message, (edit,),
+                 [ExecAdded(sh, tuple(term.via_functions), where=script.display)],
+                 unsafe=unsafe)
 
 
 # ------------------------------------------------------------------------------------------
 # EL104: an init
 # ------------------------------------------------------------------------------------------
 
-#: How each distribution installs an init package (every package puts it on PATH).
+#: How each package manager installs an init package.
 _INSTALL_TEMPLATE: dict[str, str] = {
-    "alpine": "RUN apk add --no-cache {pkg}",
-    "wolfi": "RUN apk add --no-cache {pkg}",
-    "debian": "RUN apt-get update && apt-get install -y --no-install-recommends {pkg} "
-              "&& rm -rf /var/lib/apt/lists/*",
-}
-#: The distributions that package each init (../shared/reference: "Where an init comes from").
-_PACKAGED: dict[str, frozenset[str]] = {
-    "tini": frozenset({"alpine", "wolfi", "debian"}),
-    "dumb-init": frozenset({"alpine", "debian"}),
-}
-
-
-def install_line(program: str, distro: str) -> str | None:
-    """The RUN line that installs ``program`` (tini or dumb-init) on ``distro``, if any."""
-    if distro not in _PACKAGED.get(program, frozenset()):
-        return None
-    return _INSTALL_TEMPLATE[distro].format(pkg=program)
-
-
-_NO_TINI_WHY: dict[str, str] = {
-    "rhel": "on RHEL-family images (UBI, Oracle Linux, Amazon Linux) entrylint does not "
-            "install with dnf/yum: UBI has no tini package (EPEL and Fedora do), or copy the "
-            "static release binary",
-    "distroless": "a distroless image has no package manager: copy a static tini from a "
-                  "builder stage",
-    "scratch": "a scratch image has no package manager: copy a static tini from a builder "
-               "stage",
-    "windows": "Windows containers have no POSIX signals",
-    "busybox": "a BusyBox image has no package manager: copy a static tini from a builder "
-               "stage",
-    "unknown": "entrylint does not know the base image's package manager",
+    "apk": "RUN apk add --no-cache {pkg}",
+    "apt": "RUN apt-get update && apt-get install -y --no-install-recommends {pkg} "
+           "&& rm -rf /var/lib/apt/lists/*",
 }
 _PACKAGE_INSTALL = re.compile(r"\b(apt-get|apt)\s+(?:-\S+\s+)*install\b|\bapk\s+add\b")
-_LEADING = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER", "SHELL"})
+_ANY_INSTALL = re.compile(r"\b(?:(?:apt-get|apt|dnf|microdnf|yum|tdnf|zypper)\s+(?:-\S+\s+)*"
+                          r"install|apk\s+(?:-\S+\s+)*add)\b")
+#: What the install goes after (not SHELL: a RUN below it runs under that SHELL).
+_LEADING = frozenset({"ARG", "ENV", "LABEL", "MAINTAINER"})
+
+
+def install_line(program: str, base: BaseImage) -> str | None:
+    """The RUN line that installs ``program`` (tini or dumb-init) on ``base``, if entrylint
+    writes one for its package manager (apt, apk)."""
+    if base.package_manager not in _INSTALL_TEMPLATE:
+        return None
+    if program == "tini" and base.tini_package is False:
+        return None
+    if program == "dumb-init" and base.distro not in ("alpine", "debian"):
+        return None
+    return _INSTALL_TEMPLATE[base.package_manager].format(pkg=program)
+
+
+def _package_path(program: str, base: BaseImage) -> str | None:
+    """Where ``program``'s package puts it on ``base``."""
+    if program == "tini":
+        return base.tini_path
+    if program == "tini-static":
+        return base.tini_static_path
+    return knowledge.INIT_PATHS.get(program, {}).get(base.distro)
+
+
+def _manual_alternative(program: str) -> str:
+    return (f"run the container with `docker run --init` (compose: `init: true`), or `ADD` "
+            f"the static release binary of {program} with `--checksum` and `--chmod=755` and "
+            f"run it by that path")
+
+
+def no_init_fix_reason(model: ImageModel) -> str | None:
+    """Why no init fix can be offered for the final stage's base image (None: it can)."""
+    base = model.final.root_image
+    program = model.init_program
+    if base is None:
+        return None
+    if install_line(program, base) is not None:
+        return None
+    if base.distro == "windows":
+        return "Windows containers have no POSIX signals"
+    if base.package_manager is None:
+        return (f"entrylint does not know the package manager of {base.ref} "
+                f"({'; '.join(base.missing)}); {_manual_alternative(program)}")
+    if base.package_manager == "none":
+        return (f"{base.ref} has no package manager ({base.os or base.distro}): copy a static "
+                f"{program} from a builder stage, or {_manual_alternative(program)}")
+    if base.package_manager in _INSTALL_TEMPLATE:
+        return f"{base.described} has no {program} package: {_manual_alternative(program)}"
+    return (f"{base.ref} uses {base.package_manager}, and entrylint installs only with "
+            f"apt-get and apk (UBI has no tini package; EPEL and Fedora do): "
+            f"{_manual_alternative(program)}")
 
 
 def _stage_chain(stage: Stage) -> list[Stage]:
@@ -367,13 +430,69 @@ def _stage_chain(stage: Stage) -> list[Stage]:
     return out
 
 
-def installs_tini(stage: Stage, program: str = "tini") -> bool:
-    """Whether the stage (or a stage it builds on) already installs ``program``."""
-    pattern = re.compile(rf"(?<![\w-]){re.escape(program)}(?![\w-])")
-    return any(
-        ins.keyword in ("RUN", "COPY", "ADD") and pattern.search(ins.args)
-        for s in _stage_chain(stage) for ins in s.instructions
-    )
+_INIT_FILE = re.compile(r"(?:^|/)(?P<name>tini|tini-static|dumb-init)(?:[-_][\w.]+)?$")
+_ABS_INIT = re.compile(r"(?<![\w:/.-])(/(?:[\w.-]+/)*(?:tini|tini-static|dumb-init))(?![\w.-])")
+
+
+def init_location(stage: Stage, program: str = "tini") -> tuple[bool, str | None]:
+    """Whether the stage (or a stage it builds on) already puts ``program`` into the image,
+    and where (None: it does, but entrylint cannot tell where)."""
+    names = {program, "tini-static"} if program == "tini" else {program}
+    found, where = False, None
+    pattern = re.compile(rf"(?<![\w-]){re.escape(program)}(?![\w])")
+    for s in reversed(_stage_chain(stage)):
+        base = s.root_image
+        for ins in s.instructions:
+            if ins.keyword not in ("RUN", "COPY", "ADD") or not pattern.search(ins.args):
+                continue
+            found = True
+            if ins.keyword in ("COPY", "ADD"):
+                where = _copy_destination(s, ins, names) or where
+                continue
+            paths = _ABS_INIT.findall(ins.args)
+            if paths:
+                where = paths[-1]
+            elif ins.keyword == "RUN" and _ANY_INSTALL.search(ins.args) and base is not None:
+                word = "tini-static" if re.search(r"(?<![\w-])tini-static(?![\w-])",
+                                                  ins.args) else program
+                where = _package_path(word, base)
+    return found, where
+
+
+def _copy_destination(stage: Stage, ins: Instruction, names: set[str]) -> str | None:
+    """Where ``COPY``/``ADD`` ``ins`` puts a source named like the init (``tini-static``,
+    ``tini-static-amd64``, a URL ending in one), or None."""
+    _flags, rest = ins.flags_and_rest()
+    words = ins.exec_form if ins.exec_form is not None else split_words(rest)
+    if len(words) < 2:
+        return None
+    sources, dest = words[:-1], words[-1]
+    if not dest.startswith("/"):
+        dest = posixpath.join(stage.workdir, dest)
+    into_dir = words[-1].endswith("/") or len(sources) > 1
+    if not into_dir:
+        with contextlib.suppress(Exception):
+            into_dir = stage.fs.is_dir(posixpath.normpath(dest))
+    for src in sources:
+        m = _INIT_FILE.search(src.rstrip("/"))
+        if m is not None and m.group("name") in names:
+            name = posixpath.basename(src.rstrip("/"))
+            return posixpath.normpath(posixpath.join(dest, name) if into_dir else dest)
+    return None
+
+
+def _shell_at(stage: Stage, anchor: Instruction) -> list[str]:
+    """The SHELL a RUN right after ``anchor`` runs under."""
+    shell: list[str] | None = None
+    for ins in stage.instructions:
+        if ins.start > anchor.start:
+            break
+        if ins.keyword == "SHELL":
+            shell = ins.exec_form or shell
+    if shell is not None:
+        return shell
+    return stage.base_stage.effective_shell() if stage.base_stage is not None \
+        else ["/bin/sh", "-c"]
 
 
 def _is_root(user: str | None) -> bool:
@@ -383,8 +502,9 @@ def _is_root(user: str | None) -> bool:
     return name in ("root", "0", "")
 
 
-def _user_before(stage: Stage, anchor: Instruction) -> str | None:
-    """The user in effect just after ``anchor`` (a USER in the stage, or inherited)."""
+def _user_before(stage: Stage, anchor: Instruction) -> tuple[str | None, bool]:
+    """The user in effect just after ``anchor`` (a USER in the stage, inherited from a stage
+    it builds on, or the base image's), and whether it is known."""
     user: str | None = None
     seen = False
     for ins in stage.instructions:
@@ -393,10 +513,16 @@ def _user_before(stage: Stage, anchor: Instruction) -> str | None:
         if ins.keyword == "USER":
             user, seen = ins.args.strip(), True
     if seen:
-        return user
-    if stage.base_stage is not None:
-        return stage.base_stage.effective_user()[0]
-    return None
+        return user, True
+    s = stage.base_stage
+    while s is not None:
+        if s.user_instruction is not None:
+            return s.user, True
+        s = s.base_stage
+    base = stage.root_image
+    if base is None or base.user is None:
+        return None, False
+    return base.user or None, True
 
 
 def _install_anchor(stage: Stage) -> Instruction:
@@ -419,54 +545,50 @@ def _sets_path(ins: Instruction) -> bool:
     return re.match(r"\s*PATH[=\s]", ins.args) is not None or " PATH=" in f" {ins.args}"
 
 
-def _tini_command(stage: Stage, distro: str, program: str = "tini") -> str:
-    """The init's name when the image's PATH finds the package's binary, else its path."""
-    binary = knowledge.INIT_PATHS[program][distro]
-    if "PATH" not in stage.env:
-        return program  # the base image's PATH: /sbin and /usr/bin are on it
-    path = stage.env["PATH"]
-    if path is not None and not stage.path_assumed and \
-            posixpath.dirname(binary) in path.split(":"):
+def _init_command(stage: Stage, program: str, where: str) -> str:
+    """The init's name when the stage's PATH finds it where it is installed, else its path."""
+    if (posixpath.basename(where) == program
+            and posixpath.dirname(where) in path_dirs(stage)):
         return program
-    return binary
-
-
-def no_init_fix_reason(model: ImageModel) -> str | None:
-    """Why no tini fix can be offered for the final stage's base image (None: it can)."""
-    base = model.final.root_image
-    distro = base.distro if base is not None else "unknown"
-    if install_line(model.init_program, distro) is not None:
-        return None
-    if distro in _INSTALL_TEMPLATE:
-        return f"{distro} has no {model.init_program} package"
-    return _NO_TINI_WHY.get(distro, _NO_TINI_WHY["unknown"])
+    return where
 
 
 def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
     """Install the init (tini, or dumb-init with ``init = "dumb-init"``) in the final stage and
-    run start-up under it."""
+    run start-up under it, by the path it has."""
     stage = model.final
     base = stage.root_image
     program = model.init_program
     if base is None or stage.shell_kind() == "windows":
         return None
-    install = install_line(program, base.distro)
-    if install is None:
-        return None
     source = model.source
     path = source.path
     edits: list[Edit] = []
+    changes: list[Change] = []
+    unsafe: list[str] = []
     installed = ""
-    if not installs_tini(stage, program):
+    present, where = init_location(stage, program)
+    if not present:
+        install = install_line(program, base)
+        if install is None or base.package_manager is None:
+            return None
+        changes.append(InstallsPackage(base, base.package_manager, program))
         anchor = _install_anchor(stage)
         eol = eol_at(source, anchor.end)
         lines = [install]
-        user = _user_before(stage, anchor)
-        if not _is_root(user):
+        shell = _shell_at(stage, anchor)
+        if not shell_is_a_shell(shell):
+            unsafe.append(f"the install runs under `SHELL {json_array(shell)}`")
+        user, known = _user_before(stage, anchor)
+        if not known:
+            unsafe.append(f"the USER of {base.ref} is not known, and the install needs root")
+        elif not _is_root(user):
             lines = ["USER root", *lines, f"USER {user}"]
         edits.append(Edit(path, anchor.end, anchor.end, "".join(eol + ln for ln in lines)))
-        installed = f"install {program} ({base.distro}) and "
-    command = _tini_command(stage, base.distro, program)
+        installed = f"install {program} ({base.described}) and "
+        where = _package_path(program, base)
+    command = _init_command(stage, program, where) if where is not None else program
+    changes.append(RunsInit(stage, command, where))
     group = ""
     if program == "tini" and process_group:
         init = [command, "-g", "--"]
@@ -481,16 +603,23 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
         if ep.stage is not stage or ep_argv is None:
             return None  # shell form (EL102 first) or set in another stage
         argv = [*init, *ep_argv]
-        edits.append(replace_args(model, ep.instruction, argv))
-        return Fix(f"{installed}run the ENTRYPOINT under it: `ENTRYPOINT {json_array(argv)}`"
-                   f"{group}", tuple(edits), SAFE)
+        new, more = rewrite(model, ep.instruction, argv)
+        return offer(model, f"{installed}run the ENTRYPOINT under it: "
+                            f"`ENTRYPOINT {json_array(argv)}`{group}",
+                     (*edits, *new), [*changes, *more], unsafe=unsafe)
     if ep is None and stage.entrypoint is not None and stage.entrypoint.exec_form == []:
         # `ENTRYPOINT []` cleared the base image's: the init takes its place.
-        edits.append(replace_args(model, stage.entrypoint, init))
-        return Fix(f"{installed}run start-up under it: `ENTRYPOINT {json_array(init)}`"
-                   f"{group}", tuple(edits), SAFE)
+        new, more = rewrite(model, stage.entrypoint, init)
+        return offer(model, f"{installed}run start-up under it: `ENTRYPOINT {json_array(init)}`"
+                            f"{group}", (*edits, *new), [*changes, *more], unsafe=unsafe)
     if stage.cmd is None:
         return None  # a new ENTRYPOINT would reset the CMD this stage inherits
+    # an ENTRYPOINT no instruction of the stages sets is the base image's (also when the
+    # final stage builds on another stage): keep it after `--`
+    root = base if ep is not None and ep.instruction is None else None
+    if root is not None and root.entrypoint_argv:
+        init = [*init, *root.entrypoint_argv]
+    changes.append(NewEntrypoint(root, tuple(init)))
     # above CMD and the comments right above it (a suppression comment stays with its CMD)
     first = stage.cmd.start_line
     while first > 1 and source.line_text(first - 1).lstrip().startswith("#"):
@@ -499,16 +628,9 @@ def init_fix(model: ImageModel, *, process_group: bool = False) -> Fix | None:
     eol = eol_at(source, source.line_end(stage.cmd.start_line))
     edits.append(Edit(path, line_start, line_start, f"ENTRYPOINT {json_array(init)}{eol}"))
     message = f"{installed}add `ENTRYPOINT {json_array(init)}`{group}"
-    if ep is None:
-        return Fix(message, tuple(edits), SAFE)
-    if ep.inherited == "exec-wrapper":
-        why = (f"{base.ref} has its own ENTRYPOINT script (it ends in `exec \"$@\"`); a new "
-               f"ENTRYPOINT replaces it, so whatever it sets up no longer runs. Add its path "
-               f"after `--` if it is needed")
-    else:
-        why = (f"entrylint does not know the ENTRYPOINT of {base.ref}; a new ENTRYPOINT "
-               f"replaces it")
-    return Fix(f"{message} (unsafe: {why})", tuple(edits), UNSAFE)
+    if root is not None and root.entrypoint_argv:
+        message += f", which keeps the ENTRYPOINT of {root.ref}"
+    return offer(model, message, edits, changes, unsafe=unsafe)
 
 
 # ------------------------------------------------------------------------------------------
@@ -521,13 +643,23 @@ def shell_c_exec_fix(model: ImageModel, ins: Instruction, text: str) -> Fix | No
     ``text`` is an element of the instruction's exec form and its last command can be exec'd."""
     form = ins.exec_form
     if form is None or form.count(text) != 1:
-        return None
+        # under an init the launch is located at the ENTRYPOINT; the text may be CMD's
+        other = [s.instruction for s in (model.cmd, model.entrypoint)
+                 if s is not None and s.instruction is not None
+                 and (s.instruction.exec_form or []).count(text) == 1]
+        if len(other) != 1:
+            return None
+        ins = other[0]
+        form = ins.exec_form
+        assert form is not None
     new_text, _why = shell_exec_text(text)
     if new_text is None:
         return None
     argv = [new_text if a == text else a for a in form]
-    return Fix("put `exec` in front of the command, so that it replaces the shell as PID 1",
-               (replace_args(model, ins, argv),), SAFE)
+    edits, changes = rewrite(model, ins, argv)
+    return offer(model, "put `exec` in front of the command, so that it replaces the shell as "
+                        "PID 1", edits,
+                 [ExecAdded(ShellScript(text.encode()), where="the `-c` string"), *changes])
 
 
 def drop_exec_fix(model: ImageModel, ins: Instruction, index: int = 0) -> Fix | None:
@@ -537,13 +669,15 @@ def drop_exec_fix(model: ImageModel, ins: Instruction, index: int = 0) -> Fix | 
     if not form or index + 1 >= len(form) or form[index] != "exec":
         return None
     argv = form[:index] + form[index + 1 :]
-    return Fix("remove `\"exec\"`: exec form already runs the program itself",
-               (replace_args(model, ins, argv),), SAFE)
+    edits, changes = rewrite(model, ins, argv)
+    return offer(model, "remove `\"exec\"`: exec form already runs the program itself",
+                 edits, changes)
 
 
 def split_words_fix(model: ImageModel, ins: Instruction, index: int = 0) -> Fix | None:
     """``["gunicorn app:app", "--x"]`` -> ``["gunicorn", "app:app", "--x"]`` when the element
-    at ``index`` (run as a program) is a command that needs no shell."""
+    at ``index`` (run as a program) is a command that needs no shell, and no program of that
+    name, spaces included, can exist."""
     form = ins.exec_form
     if not form or index >= len(form):
         return None
@@ -551,5 +685,6 @@ def split_words_fix(model: ImageModel, ins: Instruction, index: int = 0) -> Fix 
     if not words or words[0] == "exec":
         return None
     argv = [*form[:index], *words, *form[index + 1 :]]
-    return Fix(f"give each word its own element: `{json_array(argv)}`",
-               (replace_args(model, ins, argv),), SAFE)
+    edits, changes = rewrite(model, ins, argv)
+    return offer(model, f"give each word its own element: `{json_array(argv)}`", edits,
+                 [SplitsProgram(form[index], tuple(words)), *changes])

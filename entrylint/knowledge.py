@@ -14,6 +14,19 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from entrylint.baseimages import (
+    BaseImage,
+    Distro,
+    EntrypointKind,
+    ShellKind,
+    describe_base,
+    exec_wrapper_scripts,
+    split_image_ref,
+)
+
+__all__ = ["BaseImage", "Distro", "EntrypointKind", "ShellKind", "describe_base",
+           "split_image_ref"]
+
 Evidence = Literal["measured", "source"]
 
 
@@ -95,12 +108,12 @@ EXEC_WRAPPERS: dict[str, str] = {
     "chroot": "source",
 }
 
-#: The entrypoint scripts of the official images in :data:`_EXEC_WRAPPER_ENTRYPOINT`: when a
-#: Dockerfile names one that is not in its build context, it is the base image's, which ends
-#: in ``exec "$@"``.
+#: The entrypoint scripts of base images that end in ``exec "$@"`` (from entrylint/data): when
+#: a Dockerfile names one that is not in its build context and its base image's ENTRYPOINT is
+#: such a script, it is the base image's.
 BASE_ENTRYPOINT_SCRIPTS: frozenset[str] = frozenset(
     {"docker-entrypoint.sh", "docker-entrypoint", "docker-php-entrypoint"}
-)
+) | exec_wrapper_scripts()
 
 #: Commands that stay the parent of the program they start and do not forward SIGTERM.
 SIGNAL_SWALLOWERS: dict[str, str] = {
@@ -110,8 +123,6 @@ SIGNAL_SWALLOWERS: dict[str, str] = {
     "yarn": "source: like npm, runs the script through sh -c",
     "pnpm": "source: like npm, runs the script through sh -c",
 }
-
-ShellKind = Literal["dash", "bash", "ash", "none", "unknown", "windows"]
 
 #: Whether ``SHELL -c 'one simple command'`` execs that command (measured).
 SHELL_EXECS_LONE_COMMAND: dict[str, bool] = {
@@ -194,167 +205,8 @@ def reaps(argv: list[str]) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Base images
+# Base images: looked up in entrylint/data (see entrylint/baseimages.py)
 # --------------------------------------------------------------------------------------------
-
-Distro = Literal["debian", "alpine", "rhel", "wolfi", "busybox", "distroless", "scratch",
-                 "windows", "unknown"]
-EntrypointKind = Literal["none", "exec-wrapper", "init", "unknown"]
-
-
-@dataclass(frozen=True)
-class BaseImage:
-    """What entrylint can tell about an external base image from its reference alone."""
-
-    ref: str
-    distro: Distro
-    shell: ShellKind
-    #: What the image's own ENTRYPOINT does: nothing, a script that ends in ``exec "$@"``,
-    #: an init, or unknown.
-    entrypoint: EntrypointKind
-
-    @property
-    def has_package_manager(self) -> bool:
-        return self.distro in ("debian", "alpine", "rhel", "wolfi")
-
-
-#: Words of a tag (split on - . _) that name a Debian or Ubuntu release.
-_DEBIAN_TAG_WORDS = frozenset({"bookworm", "bullseye", "buster", "trixie", "stretch", "slim",
-                               "jammy", "noble", "focal", "bionic", "xenial", "oracular",
-                               "plucky", "sid", "debian", "ubuntu"})
-
-#: Official images whose default tag is Debian-based and that set no ENTRYPOINT.
-_NO_ENTRYPOINT_LANG = frozenset(
-    {
-        "python", "golang", "ruby", "openjdk", "eclipse-temurin", "amazoncorretto", "rust",
-        "perl", "erlang", "elixir", "gcc", "buildpack-deps", "haskell", "clojure", "maven",
-        "gradle", "swift", "julia", "r-base", "pypy", "httpd", "tomcat", "jetty", "sapmachine",
-        "ibm-semeru-runtimes", "dart",
-    }
-)
-#: Official images based on Amazon Linux by default (bash as /bin/sh, no apt-get or apk).
-#: openjdk (Oracle Linux from 12 on, Debian for ``-slim``/``-buster``) and mysql (Oracle
-#: Linux) are in no list: only their tag words can tell.
-_RHEL_DEFAULT = frozenset({"amazoncorretto"})
-#: Official images whose default tag is Debian or Ubuntu.
-_DEBIAN_DEFAULT = frozenset(
-    {
-        "python", "golang", "ruby", "eclipse-temurin", "rust", "perl", "erlang", "elixir",
-        "gcc", "buildpack-deps", "haskell", "clojure", "maven", "gradle", "swift", "julia",
-        "r-base", "pypy", "httpd", "tomcat", "jetty", "sapmachine", "ibm-semeru-runtimes",
-        "dart", "node", "php", "postgres", "mariadb", "redis", "mongo", "rabbitmq", "nginx",
-        "memcached", "wordpress", "nextcloud", "cassandra", "couchdb", "influxdb", "telegraf",
-        "haproxy", "caddy",
-    }
-)
-#: Plain operating-system images: no ENTRYPOINT.
-_PLAIN_OS = {
-    "debian": "debian",
-    "ubuntu": "debian",
-    "alpine": "alpine",
-    "centos": "rhel",
-    "fedora": "rhel",
-    "rockylinux": "rhel",
-    "almalinux": "rhel",
-    "oraclelinux": "rhel",
-    "amazonlinux": "rhel",
-    "ubi": "rhel",
-    "ubi8": "rhel",
-    "ubi9": "rhel",
-    "ubi10": "rhel",
-    "ubi-minimal": "rhel",
-    "ubi8-minimal": "rhel",
-    "ubi9-minimal": "rhel",
-    "ubi-micro": "rhel",
-    "wolfi-base": "wolfi",
-}
-#: Official images whose ENTRYPOINT is a script that ends in ``exec "$@"`` (transparent).
-_EXEC_WRAPPER_ENTRYPOINT = frozenset(
-    {
-        "node", "php", "postgres", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "nginx",
-        "memcached", "docker", "traefik", "wordpress", "nextcloud", "cassandra", "couchdb",
-        "influxdb", "telegraf", "haproxy", "caddy", "percona", "bitnami/python",
-    }
-)
-#: Images whose ENTRYPOINT is an init (tini or dumb-init).
-_INIT_ENTRYPOINT = frozenset(
-    {
-        "jenkins/jenkins", "jenkins", "elasticsearch",
-        "docker.elastic.co/elasticsearch/elasticsearch",
-        "kibana", "logstash", "jupyter/base-notebook", "jupyter/minimal-notebook",
-        "jupyter/scipy-notebook", "jupyter/datascience-notebook", "jupyter/pyspark-notebook",
-        "quay.io/jupyter/base-notebook", "quay.io/jupyter/minimal-notebook",
-        "quay.io/jupyter/scipy-notebook", "sonarqube", "nats", "solr", "zookeeper",
-        "phusion/baseimage",
-    }
-)
-
-
-def split_image_ref(ref: str) -> tuple[str, str]:
-    """``docker.io/library/python:3.12-slim@sha256:…`` -> (``python``, ``3.12-slim``)."""
-    ref = ref.split("@", 1)[0]
-    name, tag = ref, ""
-    last = ref.rsplit("/", 1)[-1]
-    if ":" in last:
-        name, tag = ref.rsplit(":", 1)
-    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "library/"):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-            break
-    return name.lower(), tag.lower()
-
-
-def describe_base(ref: str) -> BaseImage:
-    """Classify an external base image from its reference (name and tag) alone."""
-    name, tag = split_image_ref(ref)
-    short = name.rsplit("/", 1)[-1]
-    if name == "scratch":
-        return BaseImage(ref, "scratch", "none", "none")
-    tokens = set(re.split(r"[-._]", tag))
-    if name.startswith("cgr.dev/chainguard/") and short != "wolfi-base":
-        # Chainguard images: no shell, except the "-dev" variants (BusyBox and apk); most set
-        # an ENTRYPOINT of their own (cgr.dev/chainguard/python's is python).
-        if "dev" in tokens:
-            return BaseImage(ref, "wolfi", "ash", "unknown")
-        return BaseImage(ref, "distroless", "none", "unknown")
-    if "distroless" in name:
-        # No shell: even ":debug" has BusyBox only at /busybox/sh, not at /bin/sh.  static,
-        # base and cc set no ENTRYPOINT; python3, nodejs and java run their interpreter.
-        entry: EntrypointKind = "none" if short.startswith(("static", "base", "cc")) \
-            else "unknown"
-        return BaseImage(ref, "distroless", "none", entry)
-    if "windows" in name or "nanoserver" in name or "servercore" in name:
-        return BaseImage(ref, "windows", "windows", "unknown")
-    if short == "busybox":
-        # BusyBox alone: ash, and no package manager (whatever the tag: musl, glibc, uclibc)
-        return BaseImage(ref, "busybox", "ash", "none")
-    if "alpine" in tag or "alpine" in short:
-        distro: Distro = "alpine"
-    elif short in _PLAIN_OS:
-        distro = _PLAIN_OS[short]  # type: ignore[assignment]
-    elif (short in _RHEL_DEFAULT or "ubi" in short or any(t.startswith("ubi") for t in tokens)
-          or name.startswith("registry.access.redhat.com/")):
-        distro = "rhel"
-    elif tokens & _DEBIAN_TAG_WORDS:
-        distro = "debian"
-    elif short in _DEBIAN_DEFAULT:
-        distro = "debian"  # the default tags of these official images are Debian or Ubuntu
-    else:
-        distro = "unknown"
-    shells: dict[str, ShellKind] = {"debian": "dash", "alpine": "ash", "rhel": "bash",
-                                    "wolfi": "ash"}
-    shell = shells.get(distro, "unknown")
-    if name in _INIT_ENTRYPOINT or short in _INIT_ENTRYPOINT:
-        entry = "init"
-    elif short in _EXEC_WRAPPER_ENTRYPOINT or name in _EXEC_WRAPPER_ENTRYPOINT:
-        entry = "exec-wrapper"
-    elif short in _PLAIN_OS or ("/" not in name and (short in _NO_ENTRYPOINT_LANG
-                                                     or short in _RHEL_DEFAULT)):
-        entry = "none"
-    else:
-        entry = "unknown"
-    return BaseImage(ref, distro, shell, entry)
-
 
 #: Where each distribution's package puts the init binaries.
 INIT_PATHS: dict[str, dict[str, str]] = {

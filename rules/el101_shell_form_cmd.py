@@ -45,7 +45,11 @@ needs a shell (variables, `&&`, redirections, globs) becomes
 a program that runs last; otherwise there is no fix. A broken array (`["python", 'app.py']`)
 becomes the array it means. *Unsafe* when an `ENTRYPOINT` other than an init receives the
 command (the stage's, or a base image's such as postgres's `docker-entrypoint.sh`): it then gets
-the words instead of `/bin/sh -c "…"` and may act on them. No fix for Windows shells.
+the words instead of `/bin/sh -c "…"` and may act on them. Under a `SHELL` that adds to a plain
+command (`["/bin/bash", "-l", "-c"]`: a login profile) the shell is kept:
+`["/bin/bash", "-l", "-c", "exec app"]`; under one that is no shell (`conda run …`) plain exec
+form is unsafe. `exec` next to a `trap … EXIT` (or TERM/INT) is unsafe: the trap would no longer
+run. No fix for Windows shells.
 """
 
 

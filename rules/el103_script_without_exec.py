@@ -45,10 +45,11 @@ exec gunicorn app:app --bind 0.0.0.0:8000
 FIX = """
 *Safe*: inserts `exec ` before the final command of the path (each path has its own finding:
 both branches of an `if`, each `case` arm), also in heredoc scripts, keeping every other byte.
-Not offered after `&&`/`||`, in a pipeline or subshell, or before builtins, functions or
-compound commands. *Unsafe* when commands follow it (`echo done`: they would no longer run),
-when it is reached through a function that is called more than once, or when the command is a
-variable other than `"$@"` (it might name a function).
+Not offered after `&&`/`||`, in a pipeline or subshell, before builtins, functions or compound
+commands, nor in a function that is called more than once (its first call, often a health
+check, would never return). *Unsafe* when commands follow it (`echo done`: they would no longer
+run), when the script has a `trap … EXIT` (or TERM/INT) cleanup that `exec` would skip, or when
+the command is a variable other than `"$@"` (it might name a function).
 """
 
 
@@ -124,7 +125,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"`{text}` runs as a child of the shell{how}: SIGTERM from `docker stop` goes "
                 f"to the shell, which does not pass it on, so the app is SIGKILLed after the "
                 f"grace period. Use `{suggestion}`",
-                exec_insert_fix(script, term),
+                exec_insert_fix(model, script, term),
             )
 
 

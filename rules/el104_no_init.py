@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from entrylint import knowledge
+from entrylint import baseimages, knowledge
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import init_fix, no_init_fix_reason
 from entrylint.model import ImageModel, Launch
@@ -36,22 +36,27 @@ FROM node:22-slim
 RUN apt-get update && apt-get install -y --no-install-recommends tini \\
     && rm -rf /var/lib/apt/lists/*
 COPY . /app
-ENTRYPOINT ["tini", "--"]
+ENTRYPOINT ["tini", "--", "docker-entrypoint.sh"]
 CMD ["node", "/app/server.js"]
 """
 FIX = """
-*Safe*: installs tini the way the final stage's base image wants it (Alpine and Wolfi
-`apk add --no-cache tini`, Debian/Ubuntu `apt-get install -y --no-install-recommends tini`)
-right after the stage's last package install, or else after `FROM` and its ARG/ENV/LABEL lines
-(before any `USER`; under `USER root` … `USER <user>` when a non-root user is inherited); no
-install when the image already installs tini. Then prepends `"tini", "--"` to the stage's
-exec-form `ENTRYPOINT`, or adds `ENTRYPOINT ["tini", "--"]` before the stage's `CMD` when the
-base image is known to have no ENTRYPOINT. `tini -g` when PID 1 would be npm/yarn/su (they do
-not forward SIGTERM). *Unsafe*: adding an `ENTRYPOINT` over a base image's own (`FROM postgres`,
-`FROM node`) or an unknown one, which it replaces. No fix for RHEL/UBI (no tini package),
-distroless/scratch (no package manager), a stage that inherits its `CMD` (a new ENTRYPOINT
-resets it), or a shell-form `ENTRYPOINT` (EL102 converts it first).
+*Safe*: installs tini the way the final stage's base image wants it (`apk add --no-cache tini`
+on Alpine and Wolfi, `apt-get install -y --no-install-recommends tini` on Debian/Ubuntu) right
+after the stage's last package install, or else after `FROM` and its ARG/ENV/LABEL lines
+(before any `USER`; under `USER root` … `USER <user>` when a non-root user is inherited, the
+base image's included); no install when the image already puts tini there, which is then run
+by the path it has (`ADD …/tini-static /tini` → `"/tini"`). Then prepends `"tini", "--"` to
+the stage's exec-form `ENTRYPOINT`, or adds `ENTRYPOINT ["tini", "--"]` before the stage's
+`CMD`, keeping the base image's own ENTRYPOINT after `--` when it has one
+(`["tini", "--", "docker-entrypoint.sh"]` over postgres or node). `tini -g` when PID 1 would be
+npm/yarn/su (they do not forward SIGTERM). The facts come from entrylint's base-image table
+(`entrylint/data`, with a source for each); a fact it lacks makes the fix unsafe and the
+message names it. No fix for a stage that inherits its `CMD` (a new ENTRYPOINT resets it), or
+a shell-form `ENTRYPOINT` (EL102 converts it first). Which images get which fix:
+
 """
+FIX += baseimages.init_fix_summary()
+
 
 
 def _non_reaping(candidate: Launch) -> bool:

@@ -34,7 +34,8 @@ FIX = """
 *Safe*: puts `exec ` in front of the last command of the `-c` string, when it is the last thing
 the shell does and a program (`cd /app && exec uvicorn …` keeps the `cd`). No fix when other
 commands follow it, when it runs in the background or a pipeline, or when a long-running command
-runs before it.
+runs before it. *Unsafe* when the string has a `trap … EXIT` (or TERM/INT) cleanup, which `exec`
+would skip.
 """
 
 

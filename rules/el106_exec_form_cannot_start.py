@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import drop_exec_fix, split_words_fix
+from entrylint.fixguard import created_in_image
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_instruction
 
@@ -33,7 +34,10 @@ CMD ["gunicorn", "--bind", ":8000", "app:app"]
 FIX = """
 *Safe*: removes the `"exec"` element, or splits a one-string command into its words (quotes
 removed as the shell would) when it needs no shell. The container could not start before, so
-nothing that worked changes.
+nothing that worked changes. Not reported when the build creates a file of that name
+(`CMD ["Plex Media Server"]` is a real program); *unsafe* when the words do not look like a
+command line (no option or argument-like word) or the base image is unknown, since a program
+of that name may exist there.
 """
 
 
@@ -48,6 +52,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             continue
         if first != "exec" and first == first.strip() and " " not in first:
             continue
+        if first != "exec" and created_in_image(model, first) is not None:
+            continue  # `CMD ["Plex Media Server"]`: the build creates a file of that name
         located = _element(model, first)
         if located is None or located in seen:
             continue

@@ -178,10 +178,13 @@ def install_standin(directory: Path, name: str = "app") -> Path:
     return path
 
 
-def container_command(model: ImageModel, root: Path, standins: tuple[str, ...] = ("app",)
+def container_command(model: ImageModel, root: Path, standins: tuple[str, ...] = ("app",),
+                      *, files: Mapping[str, Path] | None = None, host_path: bool = True
                       ) -> tuple[list[str], dict[str, str], Path]:
     """(argv, env, cwd) that run the model's start-up with ``root`` standing in for the
-    container's file system."""
+    container's file system.  ``files`` puts host files at container paths (what a RUN or an
+    ADD of a URL would have put there); without ``host_path`` the host's PATH is not appended
+    to the container's, so a program the image does not have is not found."""
     argv = model.start_argv
     if argv is None:
         raise ValueError("the image's start-up is not known")
@@ -193,11 +196,26 @@ def container_command(model: ImageModel, root: Path, standins: tuple[str, ...] =
     for name in standins:
         install_standin(root / "usr/local/bin", name)
         install_standin(root / "usr/bin", name)
+    base = model.final.root_image
+    if base is not None and base.entrypoint == "exec-wrapper" and base.entrypoint_argv:
+        # the base image's entrypoint script (kept behind an init by the EL104 fix): a
+        # stand-in that does what the table says it ends in, `exec "$@"`
+        script = base.entrypoint_argv[0]
+        dest = root / (script.lstrip("/") if "/" in script else f"usr/local/bin/{script}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text('#!/bin/sh\nexec "$@"\n')
+        dest.chmod(0o755)
+    for cpath, host in (files or {}).items():
+        dest = root / cpath.lstrip("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(host.read_bytes())
+        dest.chmod(0o755)
     stage = model.final
     container_path = stage.env.get("PATH") or DEFAULT_PATH
     mapped = [str(root / d.lstrip("/")) for d in container_path.split(":") if d.startswith("/")]
     env = {k: v for k, v in stage.env.items() if v is not None and k != "PATH"}
-    env["PATH"] = ":".join([*mapped, os.environ.get("PATH", DEFAULT_PATH)])
+    env["PATH"] = ":".join([*mapped, *([os.environ.get("PATH", DEFAULT_PATH)]
+                                       if host_path else [])])
     out = []
     for word in argv:
         if word.startswith("/") and (root / word.lstrip("/")).is_file():

@@ -77,7 +77,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                               'ENTRYPOINT ["tini", "--", "/app/run"]\n'),
         "worker/run": "#!/usr/bin/env bash\nexec python /app.py\n",
         "worker/app.py": "#!/usr/bin/env python3\nprint(1)\n",
-        "web/Dockerfile": 'FROM node:22-slim\nCMD ["node", "server.js"]\n',
+        "web/Dockerfile": ('FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble\n'
+                           'CMD ["dotnet", "app.dll"]\n'),  # its USER: unknown
         "tools/unused.sh": "#!/bin/sh\nnode x.js\n",
         "notes.txt": "hello\n",
     }

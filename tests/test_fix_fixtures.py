@@ -56,12 +56,19 @@ def expected_files(name: str, kind: str) -> dict[str, bytes]:
 REMAINING = {
     "fix-distroless": ["EL104"],  # no package manager: no tini install
     "fix-exec-top": ["EL102", "EL104"],  # unsafe: CMD would be appended; then tini
-    "fix-postgres": ["EL104"],  # unsafe: a new ENTRYPOINT replaces postgres's
     # unsafe: CMD would be appended; EL104 for the app that exec form would make PID 1
     "fix-shell-entrypoint-cmd": ["EL102", "EL104"],
+    # issue 9: no apt-get where there is no apt or no tini package
+    "fix-chiseled": ["EL104"],
+    "fix-stretch": ["EL104"],
+    "fix-bionic": ["EL104"],
+    "fix-function-twice": ["EL103"],  # no exec in a function called twice
+    "fix-sh-c-trap": ["EL105"],  # unsafe: the EXIT trap would no longer run
 }
 #: ... and after the unsafe fixes too.
-REMAINING_UNSAFE = {"fix-distroless": ["EL104"]}
+REMAINING_UNSAFE = {"fix-distroless": ["EL104"], "fix-chiseled": ["EL104"],
+                    "fix-stretch": ["EL104"], "fix-bionic": ["EL104"],
+                    "fix-function-twice": ["EL103"]}
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -138,6 +145,10 @@ class Case:
     unsafe: bool = False
     standins: tuple[str, ...] = ("app",)
     note: str = ""
+    #: host files put at container paths (what an ADD of a URL would have put there)
+    files: tuple[tuple[str, str], ...] = ()
+    #: False: only the container's PATH (mapped), so a missing program is not found
+    host_path: bool = True
 
 
 LOST = Seen(started=True, term=False, zombies=0)  # a shell stays PID 1: reaps, swallows TERM
@@ -160,20 +171,45 @@ CASES: dict[str, Case] = {
     "fix-distroless": Case(None, APP_PID1, note="the image has no /bin/sh"),
     "fix-shell-entrypoint-cmd": Case(LOST, FIXED, unsafe=True),
     "fix-exec-top": Case(APP_PID1, FIXED, unsafe=True, standins=("top",)),
-    "fix-postgres": Case(APP_PID1, FIXED, unsafe=True, standins=("pgbouncer",)),
+    # tini -- docker-entrypoint.sh (postgres's own, kept; its stand-in execs "$@")
+    "fix-postgres": Case(APP_PID1, FIXED, standins=("pgbouncer",)),
+    # issue 9: the base image's own ENTRYPOINT is kept behind tini (a stand-in execs "$@")
+    "fix-temurin-entrypoint": Case(APP_PID1, FIXED, standins=("java",)),
+    "fix-maven-entrypoint": Case(APP_PID1, FIXED, standins=("mvn",)),
+    # ADD …/tini-static /tini: run by that path (by name it is not found)
+    "fix-tini-static-path": Case(APP_PID1, FIXED, files=(("/tini", "/usr/bin/tini-static"),),
+                                 host_path=False),
+    # a program whose name has spaces is real: not split (it starts before and after)
+    "fix-plex-spaces": Case(APP_PID1, APP_PID1, standins=("Plex Media Server",)),
+    # exec in a function called twice would exec the health check: no fix, even unsafe
+    # (tini comes in; it signals the shell, which dies, and the app is killed: EL103 stays)
+    "fix-function-twice": Case(LOST, Seen(started=True, term=False, zombies=0), unsafe=True),
+    # the trap makes the exec unsafe; --unsafe-fixes still repairs start-up
+    "fix-sh-c-trap": Case(LOST, FIXED, unsafe=True),
+    # the comment inside the continued CMD is moved above it
+    "fix-continued-comment": Case(LOST, FIXED),
 }
+_BUILD_ONLY = ("what broke was the build (apt-get install tini where it cannot work); the "
+               "fixture checks that no install is added")
 NOT_RUN = {
+    "fix-chiseled": _BUILD_ONLY,
+    "fix-stretch": _BUILD_ONLY,
+    "fix-bionic": _BUILD_ONLY,
+    "fix-login-shell": "`bash -l` would read the host's /etc/profile, not the image's; the "
+                       "fixture checks that the SHELL is kept",
     "fix-crlf-script": "a CRLF script cannot run under /bin/sh at all (`set -e\\r`); the fixture "
                        "checks that the fix keeps its bytes and line endings",
 }
 
 
-def observe(repo: Path, scratch: Path, standins: tuple[str, ...]) -> tuple[Seen, str]:
+def observe(repo: Path, scratch: Path, case: Case) -> tuple[Seen, str]:
     """What the start-up does as PID 1, and its output (for assertion messages)."""
     model = load(repo / "Dockerfile")
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)
-    argv, env, cwd = container_command(model, root, standins)
+    argv, env, cwd = container_command(model, root, case.standins,
+                                       files={c: Path(h) for c, h in case.files},
+                                       host_path=case.host_path)
     record = scratch / "record.log"
     record.unlink(missing_ok=True)
     log = scratch / "output.log"
@@ -210,8 +246,8 @@ def test_fix_proven_by_running(name: str, tmp_path: Path) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     if case.before is not None:
-        seen, how = observe(repo, scratch, case.standins)
+        seen, how = observe(repo, scratch, case)
         assert seen == case.before, how
     run_cli(repo, "--fix", *(["--unsafe-fixes"] if case.unsafe else []))
-    seen, how = observe(repo, scratch, case.standins)
+    seen, how = observe(repo, scratch, case)
     assert seen == case.after, how

@@ -24,7 +24,7 @@ def test_dumb_init_setting(tmp_path: Path) -> None:
         "FROM node:22-alpine\n"
         "RUN apk add --no-cache dumb-init\n"
         "WORKDIR /app\nCOPY server.js .\n"
-        'ENTRYPOINT ["dumb-init", "--"]\n'
+        'ENTRYPOINT ["dumb-init", "--", "docker-entrypoint.sh"]\n'  # node's is kept
         'CMD ["node", "server.js"]\n')
 
 
@@ -33,4 +33,4 @@ def test_tini_by_default(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(NODE)
     (tmp_path / "server.js").write_text("")
     out = fix(tmp_path)
-    assert "RUN apk add --no-cache tini\n" in out and 'ENTRYPOINT ["tini", "--"]\n' in out
+    assert "RUN apk add --no-cache tini\n" in out and 'ENTRYPOINT ["tini", "--", "docker-entrypoint.sh"]\n' in out

@@ -373,10 +373,19 @@ def test_inherited_cmd_gets_no_entrypoint(tmp_path: Path) -> None:
     assert f is None
 
 
-def test_unsafe_entrypoint_over_base_image_entrypoint(tmp_path: Path) -> None:
-    f = el104_fix(tmp_path, "FROM node:22-slim\nCMD [\"node\", \"server.js\"]\n")
+def test_unsafe_when_the_base_image_user_is_unknown(tmp_path: Path) -> None:
+    f = el104_fix(tmp_path, "FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble\n"
+                            "CMD [\"dotnet\", \"app.dll\"]\n")
     assert f is not None and f.applicability is Applicability.UNSAFE
-    assert "replaces it" in f.message
+    assert "the USER of mcr.microsoft.com/dotnet/aspnet:8.0-noble is not known" in f.message
+
+
+def test_base_image_entrypoint_is_kept_behind_tini(tmp_path: Path) -> None:
+    """node's docker-entrypoint.sh (official_images.json) stays, after tini: nothing changes
+    but PID 1."""
+    f = el104_fix(tmp_path, "FROM node:22-slim\nCMD [\"node\", \"server.js\"]\n")
+    assert f is not None and f.applicability is Applicability.SAFE
+    assert f.edits[-1].content == 'ENTRYPOINT ["tini", "--", "docker-entrypoint.sh"]\n'
 
 
 # ------------------------------------------------------------------------------------------
@@ -392,7 +401,8 @@ def test_exit_codes_and_summary(tmp_path: Path) -> None:
 
 
 def test_json_output_keeps_stdout_json(tmp_path: Path) -> None:
-    write(tmp_path, {"Dockerfile": "FROM node:22-slim\nCMD [\"node\", \"s.js\"]\n"})
+    write(tmp_path, {"Dockerfile": "FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble\n"
+                                   "CMD [\"dotnet\", \"app.dll\"]\n"})
     old = Path.cwd()
     os.chdir(tmp_path)
     try:

@@ -14,7 +14,8 @@ from entrylint.knowledge import describe_base, is_init, reaps
         ("node:22", "debian", "dash", "exec-wrapper"),
         ("postgres:16", "debian", "dash", "exec-wrapper"),
         ("gcr.io/distroless/static-debian12:nonroot", "distroless", "none", "none"),
-        ("gcr.io/distroless/base:debug", "distroless", "none", "none"),  # /busybox/sh only
+        # /busybox/sh only, and it is the ENTRYPOINT (distroless static/static.bzl)
+        ("gcr.io/distroless/base:debug", "distroless", "none", "unknown"),
         ("scratch", "scratch", "none", "none"),
         ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", "rhel", "bash", "none"),
         ("jenkins/jenkins:lts", "unknown", "unknown", "init"),
@@ -53,7 +54,7 @@ def test_script_named_init_is_not_an_init() -> None:
         ("amazoncorretto:21-alpine", "alpine", "ash"),
         ("openjdk:21-jdk", "unknown", "unknown"),
         ("openjdk:17-jdk-slim", "debian", "dash"),
-        ("mysql:8.4", "unknown", "unknown"),
+        ("mysql:8.4", "rhel", "bash"),  # FROM oraclelinux:9-slim (official_images.json)
     ],
 )
 def test_images_that_are_not_debian(ref: str, distro: str, shell: str) -> None:
@@ -65,7 +66,8 @@ def test_images_that_are_not_debian(ref: str, distro: str, shell: str) -> None:
 @pytest.mark.parametrize(
     ("ref", "distro", "shell", "entrypoint"),
     [
-        ("eclipse-temurin:17-jre-ubi9-minimal", "rhel", "bash", "none"),
+        # its ENTRYPOINT is /__cacert_entrypoint.sh, which ends in exec "$@"
+        ("eclipse-temurin:17-jre-ubi9-minimal", "rhel", "bash", "exec-wrapper"),
         ("cgr.dev/chainguard/python:latest-dev", "wolfi", "ash", "unknown"),
         ("cgr.dev/chainguard/python:latest", "distroless", "none", "unknown"),
         ("gcr.io/distroless/python3-debian12", "distroless", "none", "unknown"),
