@@ -51,7 +51,12 @@ def _prose(text: str) -> Iterator[Block]:
 def inline(text: str, style: Style = _no_style) -> str:
     """``**bold**``, ``code`` and ``[text](url)`` without their markup."""
     text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", text)
-    return _INLINE.sub(lambda m: style(*_span(m)), text)
+
+    def span(m: re.Match[str]) -> str:
+        kind, inner = _span(m)
+        return style(kind, inner if kind == "code" else inline(inner, style))
+
+    return _INLINE.sub(span, text)
 
 
 def _span(m: re.Match[str]) -> tuple[str, str]:
@@ -118,6 +123,8 @@ def _styled_words(text: str, style: Style) -> list[tuple[str, str]]:
         before = text[pos:m.start()]
         out += [(w, w) for w in before.split()]
         kind, inner = _span(m)
+        if kind != "code":
+            inner = inline(inner)  # **Safe `apt-get`**: the code inside the bold
         styled = [(w, style(kind, w)) for w in inner.split()]
         if styled and out and before and not before[-1].isspace():
             raw, shown = out.pop()  # "(" glued to the span: (`foo`)
