@@ -203,6 +203,15 @@ def test_start_script_is_found(tmp_path: Path, dockerfile: str, files: dict[str,
     assert why in reasons(m)
 
 
+def test_the_base_images_own_script_is_no_missing_script(tmp_path: Path) -> None:
+    """tomcat's CMD is `catalina.sh run`: naming it is no script missing from the context."""
+    m = model_of(tmp_path, "FROM tomcat:9-jdk11\nCOPY app.war /usr/local/tomcat/webapps/\n"
+                           "CMD [\"catalina.sh\", \"run\"]\n", {"app.war": ""})
+    assert m.unresolved == []
+    m = model_of(tmp_path, "FROM tomcat:9-jdk11\nCMD [\"start-app.sh\"]\n", {})
+    assert [u.path for u in m.unresolved] == ["start-app.sh"]
+
+
 def test_unknown_base_entrypoint_is_an_assumption(tmp_path: Path) -> None:
     m = model_of(tmp_path, "FROM vendor/base:2\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
                  {"boot.sh": BOOT})

@@ -19,7 +19,7 @@ from typing import Literal
 
 from entrylint import knowledge
 from entrylint.dockerfile import Instruction
-from entrylint.knowledge import ShellKind
+from entrylint.knowledge import BaseImage, ShellKind
 from entrylint.model.context import BuildContext, display_path
 from entrylint.model.imagefs import ContextFile, FileEntry, HeredocFile, Opaque
 from entrylint.model.shellexec import analyse_shell_text
@@ -220,6 +220,9 @@ class Follower:
                 launch.execs = [self.follow(argv[1:], where, stage, depth + 1, under_init)]
             return launch
         if looks_like_script(argv[0]):
+            if base is not None and _names_own_program(base, argv[0]):
+                # `CMD ["catalina.sh", "run"]` on tomcat: the base image's own script
+                return Launch("program", argv, where, how=f"a program of {base.ref}")
             self.unresolved.append(Unresolved(where, argv[0], self.why_missing(argv[0], stage)))
             return Launch("missing", argv, where)
         return Launch("program", argv, where)
@@ -380,6 +383,13 @@ class Follower:
             if not settled:
                 launch.after_fix = []  # the shell stays PID 1 on some path whatever the fix
         return launch
+
+
+def _names_own_program(base: BaseImage, name: str) -> bool:
+    """Does the base image's own ENTRYPOINT or CMD run a program of this name?"""
+    own = {knowledge.program_name(argv[0]) for argv in (base.entrypoint_argv, base.cmd_argv)
+           if argv}
+    return knowledge.program_name(name) in own
 
 
 # -- reading command lines --------------------------------------------------------------------
