@@ -11,11 +11,12 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
-
-import pathspec
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from entrylint.diagnostics import SEVERITY_RANK, Severity
+
+if TYPE_CHECKING:  # imported by _spec: only a configuration with patterns needs it
+    import pathspec
 
 InitProgram = Literal["tini", "dumb-init"]
 CONFIG_NAMES = (".entrylint.toml", "pyproject.toml")
@@ -160,6 +161,8 @@ _SPECS: dict[tuple[str, ...], pathspec.GitIgnoreSpec] = {}
 
 def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     """gitwildmatch globs (``GitIgnoreSpec``: git's own matching, as .gitignore uses)."""
+    import pathspec
+
     key = tuple(patterns)
     if key not in _SPECS:
         _SPECS[key] = pathspec.GitIgnoreSpec.from_lines(key)

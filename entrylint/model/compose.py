@@ -18,8 +18,6 @@ class ComposeInfo:
 
 def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
     """A compose file in the repository whose service builds this Dockerfile."""
-    import yaml
-
     target = dockerfile.resolve()
     d = dockerfile.parent.resolve()
     root = root.resolve()
@@ -29,6 +27,8 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
             f = directory / name
             if not f.is_file():
                 continue
+            import yaml  # only when there is a compose file: PyYAML is slow to import
+
             try:
                 doc = yaml.safe_load(f.read_text(encoding="utf-8", errors="replace"))
             except (yaml.YAMLError, OSError):

@@ -14,10 +14,12 @@ import posixpath
 import re
 from functools import lru_cache
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from entrylint.source import SourceError, SourceFile, read_source
+
+if TYPE_CHECKING:  # imported by dockerignore: only a context with an ignore file needs it
+    import pathspec
 
 WILDCARDS = frozenset("*?[")
 
@@ -197,6 +199,8 @@ def dockerignore(context: Path, dockerfile: Path) -> pathspec.GitIgnoreSpec | No
                 neg = line.startswith("!")
                 body = posixpath.normpath(line[1:] if neg else line).lstrip("/")
                 patterns.append(("!" if neg else "") + "/" + body)
+            import pathspec
+
             return pathspec.GitIgnoreSpec.from_lines(patterns)
     return None
 
