@@ -121,6 +121,11 @@ def _fail(message: str) -> NoReturn:
 @click.option("--diff", is_flag=True,
               help="Print the fixes as a unified diff and write nothing (exit 1 if there "
                    "would be changes).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=False,
+              help="Worker processes for a large run (default 0: one per core; 1: none).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the result cache (.entrylint_cache/ at the "
+                   "repository root).")
 @click.pass_context
 def check(ctx: click.Context, /, paths: tuple[Path, ...], color: str, **options: Any) -> None:
     """Lint Dockerfiles and the scripts they start.

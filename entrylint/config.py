@@ -360,6 +360,8 @@ class ConfigLoader:
                  note: Callable[[str], None] | None = None) -> None:
         self.overrides = overrides or Overrides()
         self._by_file: dict[Path | None, Config] = {}
+        #: directory -> its configuration: one look-up per directory, not per Dockerfile
+        self._by_dir: dict[Path, Config] = {}
         self.explicit = explicit
         self._note = note
         if explicit is not None:
@@ -384,11 +386,14 @@ class ConfigLoader:
         from entrylint.model import find_repo_root
 
         start = path if path.is_dir() else path.parent
+        if start in self._by_dir:
+            return self._by_dir[start]
         found = find_config_file(path, find_repo_root(start))
         key = found.resolve() if found is not None else None
         if key not in self._by_file:
             # relative to the current directory when below it, for messages
             self._by_file[key] = self._load(_shown(found)) if found else self._apply(Config())
+        self._by_dir[start] = self._by_file[key]
         return self._by_file[key]
 
 

@@ -32,6 +32,13 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
+@lru_cache(maxsize=128)
+def _parse(data: bytes) -> tree_sitter.Tree:
+    """One parse per distinct text: a start script shared by many Dockerfiles (a monorepo's
+    common entrypoint) is parsed once per process.  Trees are never edited, so sharing is safe."""
+    return _parser().parse(data)
+
+
 def __getattr__(name: str) -> Any:
     """``shell.Node`` at run time (annotations import it under TYPE_CHECKING instead)."""
     if name == "Node":
@@ -170,7 +177,7 @@ class ShellScript:
     functions: dict[str, Node] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.tree = _parser().parse(self.data)
+        self.tree = _parse(self.data)
         self.functions = {}
         self._collect_functions(self.tree.root_node)
 

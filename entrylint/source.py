@@ -131,6 +131,11 @@ def overlay(contents: Mapping[Path, bytes]) -> Iterator[None]:
         _OVERLAY.update(saved)
 
 
+def has_overlay() -> bool:
+    """Whether :func:`read_source` may now return contents that are not on disk."""
+    return bool(_OVERLAY)
+
+
 def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
     """Read a text file for linting, refusing what cannot be a Dockerfile or script.
 

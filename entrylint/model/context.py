@@ -119,7 +119,9 @@ class BuildContext:
         self.root = context
         self.repo_root = repo_root
         self.notes: list[str] = []
-        self.ignore = dockerignore(context, dockerfile)
+        #: the files read (see ImageModel.read_files)
+        self.read_files: list[Path] = [dockerfile]
+        self.ignore = dockerignore(context, dockerfile, self.read_files)
         self._files: dict[Path, SourceFile | SourceError] = {}
         self._roots: list[Path] | None = None
 
@@ -175,6 +177,7 @@ class BuildContext:
 
     def read(self, path: Path) -> SourceFile | SourceError:
         if path not in self._files:
+            self.read_files.append(path)
             try:
                 self._files[path] = read_source(path, root=self.repo_root)
             except SourceError as exc:
@@ -182,11 +185,14 @@ class BuildContext:
         return self._files[path]
 
 
-def dockerignore(context: Path, dockerfile: Path) -> pathspec.GitIgnoreSpec | None:
+def dockerignore(context: Path, dockerfile: Path, read: list[Path] | None = None
+                 ) -> pathspec.GitIgnoreSpec | None:
     """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` beside the Dockerfile
     wins over the context's ``.dockerignore``."""
     for p in (dockerfile.parent / f"{dockerfile.name}.dockerignore", context / ".dockerignore"):
         if p.is_file():
+            if read is not None:
+                read.append(p)
             try:
                 lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
