@@ -93,15 +93,14 @@ def make_corpus(root: Path, count: int) -> list[Path]:
 
 
 def make_run_heavy(root: Path, runs: int = 400) -> Path:
-    """One Dockerfile with ``runs`` RUN instructions (long continuation lines, heredocs)."""
+    """One Dockerfile with ``runs`` RUN instructions, each a continued ``&&`` chain (no
+    heredocs: hadolint 2.15 stops at ``RUN <<EOF`` with a parse error)."""
     (root / ".git").mkdir(parents=True, exist_ok=True)
     lines = ["FROM debian:bookworm-slim"]
     for i in range(runs):
-        if i % 10 == 0:
-            lines.append(f"RUN <<EOF\nset -eux\necho step {i}\nmkdir -p /opt/s{i}\nEOF")
-        else:
-            lines.append(f"RUN apt-get update && apt-get install -y --no-install-recommends \\\n"
-                         f"    pkg{i}a pkg{i}b pkg{i}c \\\n    && rm -rf /var/lib/apt/lists/*")
+        lines.append(f"RUN apt-get update && apt-get install -y --no-install-recommends \\\n"
+                     f"    pkg{i}a pkg{i}b pkg{i}c \\\n    && mkdir -p /opt/s{i} \\\n"
+                     f"    && rm -rf /var/lib/apt/lists/*")
     lines.append('COPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]')
     (root / "start.sh").write_text("#!/bin/sh\nset -e\necho starting\nexec \"$@\"\n")
     (root / "start.sh").chmod(0o755)

@@ -41,6 +41,12 @@ def summary(jobs: int) -> tuple[list[tuple[str, str, int, int, str]], list[str],
             [f"{e.path}: {e.reason}" for e in r.errors], r.dockerfiles, r.scripts)
 
 
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers for these 41 Dockerfiles (a real run waits for more)."""
+    monkeypatch.setattr(workers, "MIN_ITEMS_PER_WORKER", 8)
+
+
 def test_workers_report_exactly_what_one_process_does(many: Path) -> None:
     assert workers.worker_count(2, 41) == 2  # the run below really uses two processes
     one, two = summary(1), summary(2)
@@ -61,3 +67,4 @@ def test_small_runs_stay_in_process() -> None:
     assert workers.worker_count(None, 3) == 1
     assert workers.worker_count(1, 1000) == 1
     assert workers.worker_count(4, 1000) == 4
+    assert workers.worker_count(4, 17) == 2

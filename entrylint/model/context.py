@@ -25,14 +25,28 @@ WILDCARDS = frozenset("*?[")
 
 
 def display_path(path: Path) -> str:
+    return _display(path, os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _display(path: Path, cwd_name: str) -> str:
+    """display_path, once per path and current directory: it runs for every note and
+    finding (22,667 times for 2,000 Dockerfiles), and may resolve the path."""
+    cwd = _resolved_cwd(cwd_name)
     try:
-        rel = path.absolute().relative_to(Path.cwd().resolve())
+        rel = path.absolute().relative_to(cwd)
         return rel.as_posix()
     except ValueError:
         try:
-            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+            return path.resolve().relative_to(cwd).as_posix()
         except (ValueError, OSError, RuntimeError):
             return path.as_posix()
+
+
+@lru_cache(maxsize=8)
+def _resolved_cwd(cwd: str) -> Path:
+    """The current directory, resolved once."""
+    return Path(cwd).resolve()
 
 
 @lru_cache(maxsize=512)
