@@ -48,7 +48,7 @@ class ResultCache:
     def __init__(self, options: tuple[str | None, ...] = ()) -> None:
         self.options = options
         self._dirs: dict[Path, Path | None] = {}
-        self._listings: dict[Path, str] = {}
+        self._listings: dict[Path, tuple[str, bool]] = {}
 
     # -- the run ------------------------------------------------------------------------------
     def prepare(self, roots: set[Path]) -> None:
@@ -71,9 +71,10 @@ class ResultCache:
             doc = json.loads(raw)
             if doc["listing"] != self._listing(root):
                 return None
+            links = self._listings[root][1]
             files: dict[str, SourceFile] = {}
             for name, digest in doc["files"]:
-                got = _digest(Path(name), root)
+                got = _digest(Path(name), root, links)
                 if got[0] != digest:
                     return None
                 if got[1] is not None:
@@ -89,11 +90,18 @@ class ResultCache:
         if located is None:
             return
         entry, root = located
+        listing = self._listing(root)
+        links = self._listings[root][1]
+        # the bytes the model read, where the record has them (re-reading could pair a file
+        # edited meanwhile with a result computed from its old contents)
+        held = {s.path: s for s in linted.sources if s.mode is not None}
         files = []
-        for p in dict.fromkeys([*linted.read_files, *(s.path for s in linted.sources)]):
-            digest, _ = _digest(p, root)
+        for p in dict.fromkeys([*linted.read_files, *held]):
+            src = held.get(p)
+            digest = (_hash(src.data, src.mode) if src is not None and src.mode is not None
+                      else _digest(p, root, links)[0])
             files.append([str(p), digest])
-        doc = {"listing": self._listing(root), "files": files, "record": to_json(linted)}
+        doc = {"listing": listing, "files": files, "record": to_json(linted)}
         _write(entry, json.dumps(doc, ensure_ascii=True).encode())
 
     # -- where ----------------------------------------------------------------------------------
@@ -121,7 +129,7 @@ class ResultCache:
     def _listing(self, root: Path) -> str:
         if root not in self._listings:
             self._listings[root] = listing_fingerprint(root)
-        return self._listings[root]
+        return self._listings[root][0]
 
 
 def _is_repository(root: Path) -> bool:
@@ -171,18 +179,22 @@ def _write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def _digest(path: Path, root: Path) -> tuple[str, SourceFile | None]:
+def _digest(path: Path, root: Path, links: bool) -> tuple[str, SourceFile | None]:
     """What a file's contents and executable bit are now, and the file itself (never read
-    when it lies outside the repository, e.g. through a symlink)."""
-    try:
-        real = os.path.realpath(path, strict=True)
-    except FileNotFoundError:
-        return "missing", None
-    except (OSError, RuntimeError):
-        return "unresolvable", None
-    real_root = _real(root)
-    if not real.startswith(real_root.rstrip("/") + "/"):
-        return "outside", None
+    when it lies outside the repository, e.g. through a symlink).  ``links``: whether the
+    repository holds any symlink; without one, a path that is lexically inside it is really
+    inside it, and resolving it (an lstat per component) can be skipped."""
+    inside = _real(root).rstrip("/") + "/"
+    real = os.path.normpath(os.path.join(os.getcwd(), path))
+    if links or not real.startswith(inside):
+        try:
+            real = os.path.realpath(path, strict=True)
+        except FileNotFoundError:
+            return "missing", None
+        except (OSError, RuntimeError):
+            return "unresolvable", None
+        if not real.startswith(inside):
+            return "outside", None
     try:
         st = os.stat(real)
         if not stat.S_ISREG(st.st_mode):
@@ -191,9 +203,13 @@ def _digest(path: Path, root: Path) -> tuple[str, SourceFile | None]:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return f"error {exc.errno}", None
+    return _hash(data, st.st_mode), SourceFile(path=path, data=data, mode=st.st_mode)
+
+
+def _hash(data: bytes, mode: int) -> str:
     h = hashlib.sha256(data)
-    h.update(b"x" if st.st_mode & 0o111 else b"-")
-    return h.hexdigest(), SourceFile(path=path, data=data, mode=st.st_mode)
+    h.update(b"x" if mode & 0o111 else b"-")
+    return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
@@ -201,10 +217,12 @@ def _real(root: Path) -> str:
     return os.path.realpath(root)
 
 
-def listing_fingerprint(root: Path) -> str:
+def listing_fingerprint(root: Path) -> tuple[str, bool]:
     """A hash of every name below ``root`` with its type (and a symlink's target), without
-    reading any file or following any symlink; ``.git`` and the cache itself are left out."""
+    reading any file or following any symlink; ``.git`` and the cache itself are left out.
+    Also whether there is any symlink."""
     h = hashlib.sha256()
+    links = False
     stack = [""]
     while stack:
         rel = stack.pop()
@@ -221,6 +239,7 @@ def listing_fingerprint(root: Path) -> str:
             try:
                 if e.is_symlink():
                     kind = "l " + os.readlink(e.path)
+                    links = True
                 elif e.is_dir():
                     kind = "d"
                     stack.append(name)
@@ -229,5 +248,5 @@ def listing_fingerprint(root: Path) -> str:
             except OSError:
                 kind = "?"
             h.update(f"{name}\0{kind}\n".encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
+    return h.hexdigest(), links
 

@@ -16,7 +16,8 @@ from entrylint.config import Config, ConfigLoader
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.discovery import discover, is_dockerfile_name
 from entrylint.linted import Linted, ScriptRef, Unfollowed
-from entrylint.model import ImageModel, display_path, find_repo_root, load
+from entrylint.model import ImageModel, display_path, load
+from entrylint.repo import RepoRoots
 from entrylint.source import SourceError, SourceFile
 
 if TYPE_CHECKING:
@@ -149,10 +150,12 @@ def build_model(path: Path, context: Path | None, target: str | None
         return SourceError(path, f"cannot be read: {exc}")
 
 
-@lru_cache(maxsize=4096)
+_ROOTS = RepoRoots()
+
+
 def repo_root_of(directory: Path) -> Path:
-    """:func:`find_repo_root`, once per directory and run (lint_paths clears it)."""
-    return find_repo_root(directory)
+    """:func:`find_repo_root`, once per directory and run (lint_paths starts afresh)."""
+    return _ROOTS(directory)
 
 
 class _Loader:
@@ -267,7 +270,8 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     paths = list(paths)
     if opts.rules is not None and not isinstance(opts.rules, tuple):
         opts = dataclasses.replace(opts, rules=tuple(opts.rules))
-    repo_root_of.cache_clear()
+    global _ROOTS
+    _ROOTS = RepoRoots()
     config = opts.config
     fixed = config if isinstance(config, Config) else Config()
     config_for: Callable[[Path], Config] = (
