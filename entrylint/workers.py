@@ -10,8 +10,8 @@ script) land in the same worker, whose parse cache then serves them all.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -35,8 +35,8 @@ def worker_count(jobs: int | None, items: int) -> int:
     """How many processes to use: ``jobs`` (None: every core), fewer for a small run, and 1
     (in-process) where processes cannot be forked."""
     wanted = available_cores() if jobs is None or jobs <= 0 else jobs
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    if not hasattr(os, "fork") or sys.platform in ("win32", "darwin"):
+        return 1  # no fork (Windows), or fork is unsafe with the system libraries (macOS)
     return max(1, min(wanted, items // MIN_ITEMS_PER_WORKER))
 
 
@@ -63,6 +63,8 @@ def run(func: Callable[[Any, T], R], shared: Any, items: Sequence[T], jobs: int 
         for item in items:
             yield func(shared, item)
         return
+    import multiprocessing  # only now: it costs a one-file run 7 ms to import
+
     previous = _Call.current
     _Call.current = _Call(func, shared)
     try:

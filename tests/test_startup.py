@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HEAVY = ("yaml", "tree_sitter", "tree_sitter_bash", "pathspec", "entrylint.probe",
-         "entrylint.pidns", "hashlib", "xml.etree.ElementTree")
+         "entrylint.pidns", "hashlib", "xml.etree.ElementTree", "multiprocessing")
 
 _RUN = """
 import json, sys
