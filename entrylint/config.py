@@ -400,7 +400,7 @@ class ConfigLoader:
         if here in self._by_dir:
             return self._by_dir[here]
         start = path if path.is_dir() else path.parent
-        found = self._nearest_file(here, self._roots(start).resolve())
+        found = self._nearest_file(here, self._roots(start))  # resolved
         key = found.resolve() if found is not None else None
         if key not in self._by_file:
             # relative to the current directory when below it, for messages
