@@ -209,7 +209,7 @@ def changed_targets(paths: Iterable[Path], loader: _Loader,
         return
     wanted = {s.resolve(): s for s in scripts}
     used: set[Path] = set()
-    for root in sorted({find_repo_root(s.parent) for s in scripts}):
+    for root in sorted({repo_root_of(s.parent) for s in scripts}):
         for df in _search([_relative_if_below_cwd(root)], patterns_for):
             model = loader.load(df)
             if isinstance(model, SourceError):
