@@ -47,6 +47,8 @@ class CheckArgs:
     statistics: bool = False
     stdin_filename: Path | None = None
     docs_url: str | None = None
+    jobs: int = 0  # 0: one worker per core
+    no_cache: bool = False
 
 
 def fail(message: str) -> NoReturn:
@@ -165,7 +167,7 @@ def lint_options(args: CheckArgs, loader: ConfigLoader,
     return LintOptions(context=args.context, target=args.target, config=loader,
                        unused_ignores=not args.no_unused_ignores,
                        require_reason=args.require_reason, changed=args.changed_files,
-                       note=say)
+                       note=say, jobs=args.jobs or None, cache=not args.no_cache)
 
 
 def _lint(args: CheckArgs, targets: list[Path], loader: ConfigLoader,
@@ -244,15 +246,17 @@ def show_fixes(report: FixReport, *, err: bool) -> None:
 
 
 def _verbose(result: Result) -> None:
-    for m in result.models:
+    from entrylint.model import display_path
+
+    for m in result.linted:
+        shown = display_path(m.path)
         for note in m.notes:
-            click.echo(f"entrylint: {m.display(m.path)}: {note}", err=True)
+            click.echo(f"entrylint: {shown}: {note}", err=True)
         for s in m.scripts:
-            click.echo(f"entrylint: {m.display(m.path)}: follows {s.container_path} -> "
-                       f"{s.display}", err=True)
-        for u in [*m.unresolved, *m.opaque]:
-            click.echo(f"entrylint: {m.display(m.path)}: cannot follow {u.path}: {u.reason}",
+            click.echo(f"entrylint: {shown}: follows {s.container_path} -> {s.display}",
                        err=True)
+        for u in m.unresolved:  # and the opaque ones
+            click.echo(f"entrylint: {shown}: cannot follow {u.path}: {u.reason}", err=True)
     for line in result.suppressed:
         click.echo(f"entrylint: {line}", err=True)
 

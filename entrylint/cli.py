@@ -13,11 +13,25 @@ from entrylint.check_command import EXIT_ERROR
 
 
 class DefaultToCheck(click.Group):
-    """``entrylint [--fix] PATH…`` is ``entrylint check [--fix] PATH…`` (the card's spelling)."""
+    """``entrylint [--fix] PATH…`` is ``entrylint check [--fix] PATH…`` (the card's spelling).
+
+    ``probe`` is imported only when it is run or listed: ``check`` runs on every commit, and
+    the probe module alone costs more to import than linting one Dockerfile."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "probe"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "probe" and "probe" not in self.commands:
+            from entrylint.probe import probe_command
+
+            self.add_command(probe_command)
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
-            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+            args[0] not in (*self.commands, "probe")
+            and args[0] not in ("--help", "-h", "--version")
         ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
@@ -107,6 +121,11 @@ def _fail(message: str) -> NoReturn:
 @click.option("--diff", is_flag=True,
               help="Print the fixes as a unified diff and write nothing (exit 1 if there "
                    "would be changes).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=False,
+              help="Worker processes for a large run (default 0: one per core; 1: none).")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the result cache (.entrylint_cache/ at the "
+                   "repository root).")
 @click.pass_context
 def check(ctx: click.Context, /, paths: tuple[Path, ...], color: str, **options: Any) -> None:
     """Lint Dockerfiles and the scripts they start.
@@ -182,7 +201,3 @@ def server_command() -> None:
         _fail(f"the language server needs pygls ({exc}): pip install 'entrylint[server]'")
     serve()
 
-
-from entrylint.probe import probe_command  # noqa: E402 - light: click only at import
-
-main.add_command(probe_command)

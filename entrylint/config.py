@@ -11,11 +11,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
-
-import pathspec
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from entrylint.diagnostics import SEVERITY_RANK, Severity
+from entrylint.repo import RepoRoots
+
+if TYPE_CHECKING:  # imported by _spec: only a configuration with patterns needs it
+    import pathspec
 
 InitProgram = Literal["tini", "dumb-init"]
 CONFIG_NAMES = (".entrylint.toml", "pyproject.toml")
@@ -160,6 +162,8 @@ _SPECS: dict[tuple[str, ...], pathspec.GitIgnoreSpec] = {}
 
 def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     """gitwildmatch globs (``GitIgnoreSpec``: git's own matching, as .gitignore uses)."""
+    import pathspec
+
     key = tuple(patterns)
     if key not in _SPECS:
         _SPECS[key] = pathspec.GitIgnoreSpec.from_lines(key)
@@ -329,13 +333,21 @@ def find_config_file(start: Path, repo_root: Path) -> Path | None:
             if p == root:
                 break
     for d in dirs:
-        for name in CONFIG_NAMES:
-            f = d / name
-            if not f.is_file():
-                continue
-            if name == "pyproject.toml" and _table(f) is None:
-                continue
-            return f
+        found = _config_in(d)
+        if found is not None:
+            return found
+    return None
+
+
+def _config_in(d: Path) -> Path | None:
+    """``d``'s own configuration file, if it has one."""
+    for name in CONFIG_NAMES:
+        f = d / name
+        if not f.is_file():
+            continue
+        if name == "pyproject.toml" and _table(f) is None:
+            continue
+        return f
     return None
 
 
@@ -357,6 +369,10 @@ class ConfigLoader:
                  note: Callable[[str], None] | None = None) -> None:
         self.overrides = overrides or Overrides()
         self._by_file: dict[Path | None, Config] = {}
+        #: directory -> its configuration: one look-up per directory, not per Dockerfile
+        self._by_dir: dict[Path, Config] = {}
+        self._roots = RepoRoots()
+        self._nearest: dict[tuple[Path, Path], Path | None] = {}
         self.explicit = explicit
         self._note = note
         if explicit is not None:
@@ -378,15 +394,30 @@ class ConfigLoader:
     def for_path(self, path: Path) -> Config:
         if self.explicit is not None:
             return self._by_file[None]
-        from entrylint.model import find_repo_root
-
+        here = safe_resolve(path)
+        if not here.is_dir():
+            here = here.parent
+        if here in self._by_dir:
+            return self._by_dir[here]
         start = path if path.is_dir() else path.parent
-        found = find_config_file(path, find_repo_root(start))
+        found = self._nearest_file(here, self._roots(start))  # resolved
         key = found.resolve() if found is not None else None
         if key not in self._by_file:
             # relative to the current directory when below it, for messages
             self._by_file[key] = self._load(_shown(found)) if found else self._apply(Config())
+        self._by_dir[here] = self._by_file[key]
         return self._by_file[key]
+
+
+    def _nearest_file(self, d: Path, root: Path) -> Path | None:
+        """:func:`find_config_file` for a resolved directory, sharing each parent's answer."""
+        key = (d, root)
+        if key not in self._nearest:
+            found = _config_in(d)
+            if found is None and d != root and root in d.parents:
+                found = self._nearest_file(d.parent, root)
+            self._nearest[key] = found
+        return self._nearest[key]
 
 
 def _shown(path: Path) -> Path:

@@ -24,6 +24,10 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pathspec
 
 #: Globs of file names, compared in lower case; a leading ``!`` excludes.
 DEFAULT_PATTERNS: tuple[str, ...] = (
@@ -103,13 +107,13 @@ def git_files(directory: Path) -> list[Path] | None:
 
 
 def _walk(path: Path, patterns: Sequence[str] | None) -> Iterator[Path]:
-    import pathspec
-
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     for dirpath, dirnames, filenames in os.walk(path):
         here = Path(dirpath)
         gi = here / ".gitignore"
         if gi.is_file():
+            import pathspec  # here: a search without a .gitignore does not need it
+
             try:
                 lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
                 specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))

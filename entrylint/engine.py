@@ -10,13 +10,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entrylint.config import Config, ConfigLoader
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.discovery import discover, is_dockerfile_name
-from entrylint.model import ImageModel, display_path, find_repo_root, load
+from entrylint.linted import Linted, ScriptRef, Unfollowed
+from entrylint.model import ImageModel, display_path, load
+from entrylint.repo import RepoRoots
 from entrylint.source import SourceError, SourceFile
+
+if TYPE_CHECKING:
+    from entrylint.cache import ResultCache
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,8 @@ class FileError:
 class Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
-    models: list[ImageModel] = field(default_factory=list)
+    #: One record per linted Dockerfile (the models themselves are not kept: see linted.py).
+    linted: list[Linted] = field(default_factory=list)
     files: dict[Path, SourceFile] = field(default_factory=dict)
     #: Diagnostics at or above the fail level of the configuration that applies to them.
     failing: int = 0
@@ -78,11 +84,11 @@ class Result:
 
     @property
     def dockerfiles(self) -> int:
-        return len(self.models)
+        return len(self.linted)
 
     @property
     def scripts(self) -> int:
-        return len({s.container_path + str(m.path) for m in self.models for s in m.scripts})
+        return len({s.container_path + str(m.path) for m in self.linted for s in m.scripts})
 
 
 def lint_model(model: ImageModel, rules: Iterable[Rule]) -> list[Diagnostic]:
@@ -131,6 +137,27 @@ def may_be_script(path: Path) -> bool:
     return shebang_interpreter(line.strip()) in SHELLS
 
 
+def build_model(path: Path, context: Path | None, target: str | None
+                ) -> ImageModel | SourceError:
+    """The model of one Dockerfile, or why there is none."""
+    try:
+        return load(path, context=context, target=target, repo_root=repo_root_of(path.parent))
+    except SourceError as exc:
+        return exc
+    except RecursionError:  # a RuntimeError too: catch it first
+        return SourceError(path, "is nested too deeply to analyse")
+    except (OSError, RuntimeError) as exc:  # e.g. a symlink loop on the way
+        return SourceError(path, f"cannot be read: {exc}")
+
+
+_ROOTS = RepoRoots()
+
+
+def repo_root_of(directory: Path) -> Path:
+    """:func:`find_repo_root`, once per directory and run (lint_paths starts afresh)."""
+    return _ROOTS(directory)
+
+
 class _Loader:
     """Builds each Dockerfile's model once (the changed-files search builds them early)."""
 
@@ -141,15 +168,7 @@ class _Loader:
     def load(self, path: Path) -> ImageModel | SourceError:
         key = _key(path)
         if key not in self._cache:
-            try:
-                self._cache[key] = load(path, context=self.context, target=self.target,
-                                        repo_root=find_repo_root(path.parent))
-            except SourceError as exc:
-                self._cache[key] = exc
-            except RecursionError:  # a RuntimeError too: catch it first
-                self._cache[key] = SourceError(path, "is nested too deeply to analyse")
-            except (OSError, RuntimeError) as exc:  # e.g. a symlink loop on the way
-                self._cache[key] = SourceError(path, f"cannot be read: {exc}")
+            self._cache[key] = build_model(path, self.context, self.target)
         return self._cache[key]
 
 
@@ -190,7 +209,7 @@ def changed_targets(paths: Iterable[Path], loader: _Loader,
         return
     wanted = {s.resolve(): s for s in scripts}
     used: set[Path] = set()
-    for root in sorted({find_repo_root(s.parent) for s in scripts}):
+    for root in sorted({repo_root_of(s.parent) for s in scripts}):
         for df in _search([_relative_if_below_cwd(root)], patterns_for):
             model = loader.load(df)
             if isinstance(model, SourceError):
@@ -232,6 +251,10 @@ class LintOptions:
     require_reason: bool = False
     changed: bool = False
     note: Callable[[str], None] | None = None
+    #: Worker processes (None: every core; 1: in this process).  Small runs stay in-process.
+    jobs: int | None = None
+    #: Reuse and store results in ``.entrylint_cache/`` at the repository root (see cache.py).
+    cache: bool = False
 
 
 def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
@@ -241,108 +264,237 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     ``overrides`` replace fields of ``options`` (``lint_paths(paths, context=…)``).
     Raises ``ConfigError``.
     """
-    from entrylint import foreign, suppress
+    from entrylint import foreign
 
     opts = dataclasses.replace(options or LintOptions(), **overrides)
     paths = list(paths)
     if opts.rules is not None and not isinstance(opts.rules, tuple):
         opts = dataclasses.replace(opts, rules=tuple(opts.rules))
-    context, target, rules, config = opts.context, opts.target, opts.rules, opts.config
-    unused_ignores, changed, note = opts.unused_ignores, opts.changed, opts.note
-
+    global _ROOTS
+    _ROOTS = RepoRoots()
+    config = opts.config
     fixed = config if isinstance(config, Config) else Config()
     config_for: Callable[[Path], Config] = (
         config.for_path if isinstance(config, ConfigLoader) else lambda _path: fixed)
-    result = Result()
-    base = tuple(rules) if rules is not None else all_rules()
-    loader = _Loader(context, target)
+    base = opts.rules if opts.rules is not None else all_rules()
+    loader = _Loader(opts.context, opts.target)
+
     def patterns_for(p: Path) -> tuple[str, ...] | None:
         return config_for(p).dockerfile_patterns
 
-    targets = (changed_targets(paths, loader, note, patterns_for) if changed
+    targets = (changed_targets(paths, loader, opts.note, patterns_for) if opts.changed
                else _search(paths, patterns_for))
+    jobs: list[_Job] = []
+    configs: list[Config] = []
     seen: set[Path] = set()
-    found: dict[tuple[str, Path, int, int, str], Diagnostic] = {}
-    file_config: dict[Path, Config] = {}
-    ran: dict[Path, set[str]] = {}
-    spans: dict[Path, dict[int, int]] = {}
-    image_of: dict[int, Path] = {}  # id(diagnostic) -> the Dockerfile whose model made it
-    named = {_key(p) for p in paths if not p.is_dir()} if not changed else set()
+    named = {_key(p) for p in paths if not p.is_dir()} if not opts.changed else set()
     for path in targets:
         key = _key(path)
         if key in seen:
             continue
         seen.add(key)
-        if key not in named and config_for(path).excludes(path):
-            if note is not None:
-                note(f"{display_path(path)}: excluded by the configuration")
-            continue
-        if progress is not None:
-            progress(path)
-        model = loader.load(path)
-        if isinstance(model, SourceError):
-            result.errors.append(FileError(display_path(Path(model.path)), model.reason))
-            continue
         cfg = config_for(path)
-        model.init_program = cfg.init
-        off = foreign.hadolint_ignored(model.path, model.repo_root)
-        if off and note is not None:
-            note(f"{display_path(path)}: .hadolint.yaml ignores {', '.join(off)}")
-        active = [r for r in base if cfg.enabled(r.id) and r.id not in off]
-        result.models.append(model)
-        files = [model.source, *(s.file for s in model.scripts)]
-        for src in files:
-            result.files[src.path] = src
-            file_config.setdefault(src.path, cfg)
-            ran.setdefault(src.path, set()).update(r.id for r in active)
-        spans[model.source.path] = {i.start_line: i.end_line
-                                    for i in model.dockerfile.instructions}
-        for d in lint_model(model, active):
-            if d.rule == "EL104" and cfg.assumes_init(model.path):
-                continue
-            found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
-            image_of.setdefault(id(d), key)
+        if key not in named and cfg.excludes(path):
+            if opts.note is not None:
+                opts.note(f"{display_path(path)}: excluded by the configuration")
+            continue
+        try:
+            off = foreign.hadolint_ignored(path, _repo_root(path, opts.context))
+        except (OSError, RuntimeError):  # a symlink loop: building the model reports it
+            off = ()
+        if off and opts.note is not None:
+            opts.note(f"{display_path(path)}: .hadolint.yaml ignores {', '.join(off)}")
+        rules = tuple(r.id for r in base if cfg.enabled(r.id) and r.id not in off)
+        jobs.append(_Job(path, rules, cfg.init, cfg.assumes_init(path), key))
+        configs.append(cfg)
 
-    def config_of(d: Diagnostic) -> Config:
-        return file_config[d.path] if d.path in file_config else config_for(d.path)
+    searched = any(p.is_dir() for p in paths)
+    shared = _Shared(opts.context, opts.target, {r.id: r for r in base},
+                     loader if opts.changed else None, _cache_for(opts, searched))
+    if shared.cache is not None:
+        shared.cache.prepare({repo_root_of(j.path.parent) for j in jobs})
+    if opts.changed:  # the models are built already (and few): no workers
+        outcomes: Iterator[Linted | FileError] = (_lint_job(shared, j) for j in jobs)
+    else:
+        from entrylint import workers
 
-    # per-file-ignores, then suppression comments, then EL001 for the comments left unused
-    diags_all = [d for d in found.values() if not config_of(d).ignored_in_file(d.rule, d.path)]
-    diags = diags_all
-    comments = {p: suppress.scan(src, spans.get(p)) for p, src in result.files.items()}
-    # a finding that holds only after another rule's fix counts once that rule's is reported
-    hidden: list[tuple[Diagnostic, suppress.Suppression]] = []
-    diags = suppress.apply([d for d in diags if not d.requires], comments, hidden)
-    diags += suppress.apply(_met([d for d in diags_all if d.requires], diags, image_of),
-                            comments, hidden)
-    for d, s in hidden:
-        why = f" -- {s.reason}" if s.reason else ""
-        result.suppressed.append(f"{display_path(d.path)}:{d.line}: {d.rule} suppressed by "
-                                 f"the comment on line {s.line}{why}")
-    if opts.require_reason:
-        for p, items in comments.items():
-            cfg = file_config[p]
-            if not cfg.enabled(suppress.MISSING_REASON_ID) or cfg.ignored_in_file(
-                    suppress.MISSING_REASON_ID, p):
-                continue
-            for d in suppress.without_reason(items):
-                _locate(d, result.files[p])
-                diags.append(d)
-    if unused_ignores:
-        for p, items in comments.items():
-            cfg = file_config[p]
-            enabled = frozenset(c for c in ran[p] if not cfg.ignored_in_file(c, p))
-            if not cfg.enabled(suppress.UNUSED_IGNORE_ID) or cfg.ignored_in_file(
-                    suppress.UNUSED_IGNORE_ID, p):
-                continue
-            for d in suppress.unused(items, enabled):
-                _locate(d, result.files[p])
-                diags.append(d)
-    # severity overrides, then the fail level
-    for d in diags:
-        cfg = config_of(d)
-        d.severity = cfg.severity_of(d.rule, d.severity)
-        if cfg.fails(d.severity):
-            result.failing += 1
-    result.diagnostics = sorted(diags, key=lambda d: d.sort_key())
+        outcomes = workers.run(_lint_job, shared, jobs, opts.jobs)
+    result = Result()
+    collected = _Collected()
+    for job, cfg, outcome in zip(jobs, configs, _announce(jobs, outcomes, progress),
+                                 strict=True):
+        if isinstance(outcome, FileError):
+            result.errors.append(outcome)
+        else:
+            collected.add(outcome, job.key, cfg, job.rules, result)
+    collected.finish(result, config_for, opts)
     return result
+
+
+def _repo_root(path: Path, context: Path | None) -> Path:
+    """The repository of a Dockerfile, widened as the model widens it for a --context above."""
+    import os
+
+    root = repo_root_of(path.parent)
+    if context is not None:
+        ctx_abs = context.resolve()
+        if ctx_abs != root and root not in ctx_abs.parents:
+            root = Path(os.path.commonpath([ctx_abs, root]))
+    return root
+
+
+def _announce(jobs: list[_Job], outcomes: Iterator[Linted | FileError],
+              progress: Callable[[Path], None] | None) -> Iterator[Linted | FileError]:
+    """``progress(path)`` for each Dockerfile as its turn comes (workers cannot print)."""
+    for job in jobs:
+        if progress is not None:
+            progress(job.path)
+        yield next(outcomes)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One Dockerfile and what its configuration says, as a worker needs it."""
+
+    path: Path
+    rules: tuple[str, ...]
+    init: str
+    assume_init: bool
+    key: Path  # the Dockerfile's identity (resolved), for one report per image
+
+
+@dataclass
+class _Shared:
+    context: Path | None
+    target: str | None
+    rules: dict[str, Rule]
+    loader: _Loader | None  # --changed-files: the models built while choosing the targets
+    cache: ResultCache | None
+
+
+def _cache_for(opts: LintOptions, searched: bool) -> ResultCache | None:
+    """The result cache, for a run that searches a directory (``check .``, CI).  Files named
+    one by one (pre-commit, an editor) take milliseconds each: fingerprinting a large
+    repository's listing would cost more than it saves.  Not under --context either (the model
+    may then read above the repository), nor while --fix re-lints contents it has not written
+    (the overlay: what is read is not what is on disk)."""
+    from entrylint import source
+
+    if not opts.cache or not searched or opts.context is not None or source.has_overlay():
+        return None
+    from entrylint.cache import ResultCache
+
+    return ResultCache(options=(opts.target,))
+
+
+def _lint_job(shared: _Shared, job: _Job) -> Linted | FileError:
+    """Build one model, run its rules, keep only the record (in a worker, or here)."""
+    cached = None
+    if shared.cache is not None:
+        cached = shared.cache.get(job.path, _job_key(job))
+        if cached is not None:
+            return cached
+    model = (shared.loader.load(job.path) if shared.loader is not None
+             else build_model(job.path, shared.context, shared.target))
+    if isinstance(model, SourceError):
+        return FileError(display_path(Path(model.path)), model.reason)
+    model.init_program = job.init
+    diags = lint_model(model, [shared.rules[r] for r in job.rules])
+    if job.assume_init:
+        diags = [d for d in diags if d.rule != "EL104"]
+    linted = _record(model, diags)
+    if shared.cache is not None:
+        shared.cache.put(job.path, _job_key(job), linted)
+    return linted
+
+
+def _job_key(job: _Job) -> tuple[str, ...]:
+    return (*job.rules, job.init, str(job.assume_init))
+
+
+def _record(model: ImageModel, diags: list[Diagnostic]) -> Linted:
+    sources = {model.source.path: model.source}
+    for s in model.scripts:
+        sources.setdefault(s.file.path, s.file)
+    return Linted(
+        path=model.path, repo_root=model.repo_root, sources=list(sources.values()),
+        spans={i.start_line: i.end_line for i in model.dockerfile.instructions},
+        diagnostics=diags, notes=list(model.notes),
+        scripts=[ScriptRef(s.container_path, s.display, s.file.path, s.heredoc is not None)
+                 for s in model.scripts],
+        unresolved=[Unfollowed(u.path, u.reason)
+                    for u in [*model.unresolved, *model.opaque]],
+        read_files=list(model.read_files),
+    )
+
+
+@dataclass
+class _Collected:
+    """The run's findings as the records arrive: one copy of each, with its configuration."""
+
+    found: dict[tuple[str, Path, int, int, str], Diagnostic] = field(default_factory=dict)
+    file_config: dict[Path, Config] = field(default_factory=dict)
+    ran: dict[Path, set[str]] = field(default_factory=dict)
+    spans: dict[Path, dict[int, int]] = field(default_factory=dict)
+    image_of: dict[int, Path] = field(default_factory=dict)  # id(finding) -> its Dockerfile
+
+    def add(self, linted: Linted, key: Path, cfg: Config, rules: tuple[str, ...],
+            result: Result) -> None:
+        result.linted.append(linted)
+        for src in linted.sources:
+            result.files[src.path] = src
+            self.file_config.setdefault(src.path, cfg)
+            self.ran.setdefault(src.path, set()).update(rules)
+        self.spans[linted.path] = linted.spans
+        for d in linted.diagnostics:
+            self.found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
+            self.image_of.setdefault(id(d), key)
+
+    def finish(self, result: Result, config_for: Callable[[Path], Config],
+               opts: LintOptions) -> None:
+        from entrylint import suppress
+
+        file_config = self.file_config
+
+        def config_of(d: Diagnostic) -> Config:
+            return file_config[d.path] if d.path in file_config else config_for(d.path)
+
+        # per-file-ignores, then suppression comments, then EL001 for the comments left unused
+        diags_all = [d for d in self.found.values()
+                     if not config_of(d).ignored_in_file(d.rule, d.path)]
+        comments = {p: suppress.scan(src, self.spans.get(p)) for p, src in result.files.items()}
+        # a finding that holds only after another rule's fix counts once that rule's is reported
+        hidden: list[tuple[Diagnostic, suppress.Suppression]] = []
+        diags = suppress.apply([d for d in diags_all if not d.requires], comments, hidden)
+        diags += suppress.apply(
+            _met([d for d in diags_all if d.requires], diags, self.image_of), comments, hidden)
+        for d, s in hidden:
+            why = f" -- {s.reason}" if s.reason else ""
+            result.suppressed.append(f"{display_path(d.path)}:{d.line}: {d.rule} suppressed "
+                                     f"by the comment on line {s.line}{why}")
+        if opts.require_reason:
+            for p, items in comments.items():
+                cfg = file_config[p]
+                if not cfg.enabled(suppress.MISSING_REASON_ID) or cfg.ignored_in_file(
+                        suppress.MISSING_REASON_ID, p):
+                    continue
+                for d in suppress.without_reason(items):
+                    _locate(d, result.files[p])
+                    diags.append(d)
+        if opts.unused_ignores:
+            for p, items in comments.items():
+                cfg = file_config[p]
+                enabled = frozenset(c for c in self.ran[p] if not cfg.ignored_in_file(c, p))
+                if not cfg.enabled(suppress.UNUSED_IGNORE_ID) or cfg.ignored_in_file(
+                        suppress.UNUSED_IGNORE_ID, p):
+                    continue
+                for d in suppress.unused(items, enabled):
+                    _locate(d, result.files[p])
+                    diags.append(d)
+        # severity overrides, then the fail level
+        for d in diags:
+            cfg = config_of(d)
+            d.severity = cfg.severity_of(d.rule, d.severity)
+            if cfg.fails(d.severity):
+                result.failing += 1
+        result.diagnostics = sorted(diags, key=lambda d: d.sort_key())

@@ -97,9 +97,9 @@ def _allowed_files(result: Result) -> dict[Path, Path]:
     """Each file a model read (as the diagnostics name it) -> its resolved path, for the files
     that really lie inside that model's repository."""
     out: dict[Path, Path] = {}
-    for model in result.models:
-        root = model.repo_root.resolve()
-        for path in [model.source.path, *(s.file.path for s in model.scripts)]:
+    for linted in result.linted:
+        root = linted.repo_root.resolve()
+        for path in (s.path for s in linted.sources):
             real = path.resolve()
             if _inside(real, root):
                 out[path] = real

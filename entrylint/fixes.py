@@ -13,6 +13,7 @@ import contextlib
 import json
 import posixpath
 import re
+from typing import TYPE_CHECKING
 
 from entrylint import knowledge
 from entrylint.baseimages import BaseImage
@@ -34,7 +35,6 @@ from entrylint.fixguard import (
 )
 from entrylint.model import ImageModel, Script, Stage
 from entrylint.shell import (
-    Node,
     ShellScript,
     Terminal,
     ends_in_keepalive,
@@ -45,6 +45,9 @@ from entrylint.shell import (
     unwrap_redirect,
 )
 from entrylint.source import SourceFile
+
+if TYPE_CHECKING:
+    from entrylint.shell import Node
 
 #: Builtins that also exist as programs, so exec form can run them.
 _EXTERNAL_TOO = frozenset({"echo", "printf", "true", "false", "test", "[", "kill"})

@@ -13,20 +13,39 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
-
-import tree_sitter
-import tree_sitter_bash
+from typing import TYPE_CHECKING, Any, Literal
 
 from entrylint import knowledge
+
+if TYPE_CHECKING:
+    import tree_sitter
+    from tree_sitter import Node as Node
 
 
 @lru_cache(maxsize=1)
 def _parser() -> tree_sitter.Parser:
+    # Imported here, not at the top: a Dockerfile without a script or shell text to parse
+    # never pays for loading the grammar (most of a one-file run's start-up otherwise).
+    import tree_sitter
+    import tree_sitter_bash
+
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
-Node = tree_sitter.Node
+@lru_cache(maxsize=128)
+def _parse(data: bytes) -> tree_sitter.Tree:
+    """One parse per distinct text: a start script shared by many Dockerfiles (a monorepo's
+    common entrypoint) is parsed once per process.  Trees are never edited, so sharing is safe."""
+    return _parser().parse(data)
+
+
+def __getattr__(name: str) -> Any:
+    """``shell.Node`` at run time (annotations import it under TYPE_CHECKING instead)."""
+    if name == "Node":
+        import tree_sitter
+
+        return tree_sitter.Node
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: What a TERM trap does to pass the signal on: kill the children, or ask them to stop
 #: (``nginx -s quit``, ``supervisorctl stop all``, ``s6-svc -d``, ``pg_ctl stop``).
@@ -158,7 +177,7 @@ class ShellScript:
     functions: dict[str, Node] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.tree = _parser().parse(self.data)
+        self.tree = _parse(self.data)
         self.functions = {}
         self._collect_functions(self.tree.root_node)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import os
 import stat
 from collections.abc import Iterator, Mapping
@@ -131,6 +132,17 @@ def overlay(contents: Mapping[Path, bytes]) -> Iterator[None]:
         _OVERLAY.update(saved)
 
 
+@functools.lru_cache(maxsize=256)
+def _resolved(root: Path) -> Path:
+    """A repository root, resolved once (every file read checks it lies inside)."""
+    return root.resolve()
+
+
+def has_overlay() -> bool:
+    """Whether :func:`read_source` may now return contents that are not on disk."""
+    return bool(_OVERLAY)
+
+
 def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
     """Read a text file for linting, refusing what cannot be a Dockerfile or script.
 
@@ -146,7 +158,7 @@ def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
                 real = path.resolve(strict=True)
             except RuntimeError:  # Python < 3.13 reports a symlink loop this way
                 raise SourceError(path, "is a symlink loop") from None
-            real_root = root.resolve()
+            real_root = _resolved(root)
             if real != real_root and real_root not in real.parents:
                 raise SourceError(path, "is a symlink that points outside the repository")
         st = path.stat()

@@ -19,12 +19,16 @@ wait $PID`) is correct.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import exec_insert_fix
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_command, at_first_line
-from entrylint.shell import Node, ShellScript, node_text
+from entrylint.shell import ShellScript, node_text
+
+if TYPE_CHECKING:
+    from entrylint.shell import Node
 
 ID = "EL103"
 NAME = "script-without-exec"

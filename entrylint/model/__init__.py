@@ -58,6 +58,9 @@ class ImageModel:
     assumes_base_entrypoint: bool = False
     #: Start-up paths whose bytes nobody can know (built by RUN, another image): not followed.
     opaque: list[Unresolved] = field(default_factory=list)
+    #: Every file whose contents the model depends on: the Dockerfile, the scripts it tried to
+    #: read, the ignore file and the compose files it parsed (the result cache's key).
+    read_files: list[Path] = field(default_factory=list)
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -165,7 +168,7 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
         context=context, repo_root=repo_root, entrypoint=entrypoint, cmd=cmd,
         start=None, scripts=follower.scripts, unresolved=follower.unresolved,
         compose_init=compose_init, notes=build_context.notes, target=target,
-        opaque=follower.opaque,
+        opaque=follower.opaque, read_files=build_context.read_files,
     )
     argv = model.start_argv
     if argv is None and entrypoint is not None and entrypoint.instruction is None:
@@ -205,8 +208,10 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
     if compose is None:
         compose = find_compose(path, root)
     ctx = context or compose.context or path.parent
-    return build(path, source, ctx, root, target=target, build_args=build_args or {},
-                 compose_init=compose.init)
+    model = build(path, source, ctx, root, target=target, build_args=build_args or {},
+                  compose_init=compose.init)
+    model.read_files += compose.read
+    return model
 
 
 def start_argv(path: Path, target: str | None = None

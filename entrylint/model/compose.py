@@ -3,7 +3,7 @@ every service that runs the image has ``init: true``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -14,21 +14,25 @@ class ComposeInfo:
     context: Path | None = None
     init: bool = False
     file: Path | None = None
+    #: every compose file parsed on the way (whether or not it builds the Dockerfile)
+    read: list[Path] = field(default_factory=list)
 
 
 def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
     """A compose file in the repository whose service builds this Dockerfile."""
-    import yaml
-
     target = dockerfile.resolve()
     d = dockerfile.parent.resolve()
     root = root.resolve()
     dirs = [d, *[p for p in d.parents if p == root or root in p.parents]]
+    read: list[Path] = []
     for directory in dirs:
         for name in COMPOSE_NAMES:
             f = directory / name
             if not f.is_file():
                 continue
+            import yaml  # only when there is a compose file: PyYAML is slow to import
+
+            read.append(f)
             try:
                 doc = yaml.safe_load(f.read_text(encoding="utf-8", errors="replace"))
             except (yaml.YAMLError, OSError):
@@ -61,5 +65,5 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
                     found.append(svc.get("init") is True)
             if found:
                 # every service that runs this image must have an init for EL104 to hold off
-                return ComposeInfo(context=context, init=all(found), file=f)
-    return ComposeInfo()
+                return ComposeInfo(context=context, init=all(found), file=f, read=read)
+    return ComposeInfo(read=read)

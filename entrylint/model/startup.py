@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from entrylint import knowledge
 from entrylint.dockerfile import Instruction
@@ -27,7 +27,6 @@ from entrylint.model.stages import DEFAULT_PATH, Stage
 from entrylint.shell import (
     SHELLS,
     Command,
-    Node,
     ShellScript,
     Terminal,
     evaluate_arg_test,
@@ -36,6 +35,9 @@ from entrylint.shell import (
     shebang_interpreter,
 )
 from entrylint.source import SourceError, SourceFile
+
+if TYPE_CHECKING:  # tree-sitter is imported only when a script is parsed
+    from entrylint.shell import Node
 
 MAX_CHAIN_DEPTH = 6
 
