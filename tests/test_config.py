@@ -17,7 +17,8 @@ SHELL_FORM = "FROM node:22-alpine\nCMD node server.js\n"
 NO_INIT = 'FROM node:22-slim\nCMD ["node", "server.js"]\n'
 # EL103 in docker/start.sh.
 SCRIPT_DF = ('FROM debian:12-slim\nCOPY docker/start.sh /start.sh\n'
-             'ENTRYPOINT ["tini", "--", "/start.sh"]\n')
+             'ENTRYPOINT ["tini", "--", "/start.sh"]\n'
+             "RUN apt-get update && apt-get install -y tini\n")
 SCRIPT = "#!/bin/sh\nset -e\ngunicorn app:app\n"
 
 
@@ -26,6 +27,8 @@ def write(root: Path, files: dict[str, str]) -> None:
         p = root / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(textwrap.dedent(text))
+        if p.read_text().startswith("#!"):
+            p.chmod(0o755)  # as committed: a start script is executable (EL112)
 
 
 def run(*args: str) -> Result:

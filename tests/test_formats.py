@@ -49,6 +49,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "FROM node:22-alpine\nCOPY docker/start.sh /start.sh\n"
         'ENTRYPOINT ["/start.sh"]\nCMD node server.js\n')
     (root / "docker/start.sh").write_text("#!/bin/sh\nset -e\nnode server.js\n")
+    (root / "docker/start.sh").chmod(0o755)
     (root / "other").mkdir()
     (root / "other/Dockerfile").write_text('FROM node:22-slim\nCMD ["node", "server.js"]\n')
     monkeypatch.chdir(root)

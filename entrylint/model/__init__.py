@@ -15,13 +15,16 @@ Rules only read this model.  Everything that touches the file system happens her
 
 from __future__ import annotations
 
+import json
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from entrylint.dockerfile import Dockerfile, Instruction, parse
 from entrylint.model.compose import ComposeInfo, find_compose
 from entrylint.model.context import BuildContext, display_path, find_repo_root
+from entrylint.model.imagefs import ContextFile
 from entrylint.model.shellexec import ShellExec, analyse_shell_text
 from entrylint.model.stages import DEFAULT_PATH, Setting, Stage, build_stages, effective
 from entrylint.model.startup import Follower, Launch, Script, Unresolved
@@ -61,6 +64,9 @@ class ImageModel:
     #: Every file whose contents the model depends on: the Dockerfile, the scripts it tried to
     #: read, the ignore file and the compose files it parsed (the result cache's key).
     read_files: list[Path] = field(default_factory=list)
+    #: ``scripts`` of the package.json that COPY puts in the final stage's WORKDIR (None when
+    #: there is none, or it cannot be read): what ``npm start`` runs.
+    package_scripts: dict[str, str] | None = None
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -142,6 +148,24 @@ def _args_offset(source: SourceFile, ins: Instruction) -> int:
     return pos
 
 
+def _package_scripts(stage: Stage, context: BuildContext) -> dict[str, str] | None:
+    """The ``scripts`` of package.json in the stage's WORKDIR, when it comes from the context."""
+    hit = stage.fs.file(posixpath.join(stage.workdir, "package.json"))
+    if hit is None or not isinstance(hit[1], ContextFile):
+        return None
+    got = context.read(hit[1].path)
+    if isinstance(got, SourceError):
+        return None
+    try:
+        doc = json.loads(got.data)
+    except ValueError:
+        return None
+    scripts = doc.get("scripts") if isinstance(doc, dict) else None
+    if not isinstance(scripts, dict):
+        return None
+    return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction | None:
     if ep is not None and ep.instruction is not None:
         return ep.instruction
@@ -170,6 +194,7 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
         compose_init=compose_init, notes=build_context.notes, target=target,
         opaque=follower.opaque, read_files=build_context.read_files,
     )
+    model.package_scripts = _package_scripts(final, build_context)
     argv = model.start_argv
     if argv is None and entrypoint is not None and entrypoint.instruction is None:
         argv = model._argv(assume_wrapper=True)
