@@ -178,11 +178,11 @@ def _rails_env(args: list[str]) -> str | None:
 # Where inits come from
 # --------------------------------------------------------------------------------------------
 
-#: How a RUN line installs an init, and where that puts it.  ``{distro}`` entries follow
-#: :data:`knowledge.INIT_PATHS`; pip puts dumb-init on the interpreter's PATH.
-PIP_INIT_PATHS: dict[str, tuple[str, ...]] = {
-    "dumb-init": ("/usr/local/bin/dumb-init", "/usr/bin/dumb-init"),
-}
+#: Where ``pip install`` puts a program's entry point outside a virtualenv: the official
+#: python images' interpreter and Debian's pip both use /usr/local/bin.
+PIP_BIN = "/usr/local/bin"
+#: Directories a pip install never writes to (only the distribution's packages do).
+SYSTEM_BIN = frozenset({"/usr/bin", "/bin", "/usr/sbin", "/sbin"})
 
 
 def installed_by_run(run_text: str, program: str) -> str | None:
@@ -205,7 +205,7 @@ def installed_by_run(run_text: str, program: str) -> str | None:
 def package_path(program: str, manager: str, distro: str) -> tuple[str, ...]:
     """Where ``manager`` installs ``program`` on ``distro``."""
     if manager == "pip":
-        return PIP_INIT_PATHS.get(program, (f"/usr/local/bin/{program}", f"/usr/bin/{program}"))
+        return (f"{PIP_BIN}/{program}",)
     name = program.removesuffix("-static")
     by_distro = knowledge.INIT_PATHS.get(name, {})
     family = {"apk": "alpine", "apt": "debian", "dnf": "rhel"}.get(manager, distro)

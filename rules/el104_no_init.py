@@ -65,7 +65,7 @@ def _non_reaping(candidate: Launch) -> bool:
     if candidate.kind == "program":
         if facts.server_program(argv[0]) in facts.FLAG_FIXABLE_SERVERS:
             return False  # uWSGI without --master: EL111 says which flags make it reap
-        return not knowledge.reaps(argv)
+        return not knowledge.reaps([facts.server_program(argv[0]), *argv[1:]])
     return candidate.kind == "swallower" and not knowledge.reaps(argv)
 
 

@@ -80,6 +80,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     paths = [p for m, _ in installs for p in facts.package_path(start.name, m, base.distro)]
     if not paths or argv0 in paths:
         return
+    if all(m == "pip" for m, _ in installs) and posixpath.dirname(argv0) not in facts.SYSTEM_BIN:
+        return  # pip may have installed it into a virtualenv there
     right = paths[0]
     manager = installs[0][0]
     yield at_instruction(

@@ -146,9 +146,11 @@ def _dev_server(model: ImageModel, launch: Launch, under_init: bool) -> Diagnost
                + (" (measured)" if measured else ""))
         if under_init:
             why = "is a development server, not meant to serve production traffic"
+    advice = ("Set `ENV RAILS_ENV=production` (puma then runs in production mode)"
+              if what == "rails server" else
+              "Use a production server (gunicorn, uvicorn, or a static server)")
     return at_instruction(ID, severity, model, launch.where,
-                          f"`{_short(launch.argv)}` {why}. Use a production server (gunicorn, "
-                          f"uvicorn, puma with RAILS_ENV=production)")
+                          f"`{_short(launch.argv)}` {why}. {advice}")
 
 
 def _short(argv: list[str | None]) -> str:

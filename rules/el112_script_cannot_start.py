@@ -86,8 +86,8 @@ def _check_script(model: ImageModel, script: Script, runs: list[str]) -> Iterato
     if script.run_directly and not _executable(model, script, runs, name):
         yield at_first_line(ID, SEVERITY, script, 0, first_end,
                             f"{script.display} is run as a program but is not executable in "
-                            f"the image (mode {_mode(script)} in the build context, and no "
-                            f"`COPY --chmod` or `RUN chmod +x`): the container cannot start "
+                            f"the image ({_mode(script)}, and no `COPY --chmod` or `RUN "
+                            f"chmod +x`): the container cannot start "
                             f"(`permission denied`). Use `COPY --chmod=755`, or `git "
                             f"update-index --chmod=+x` on the file",
                             copy_chmod_fix(model, script))
@@ -122,9 +122,10 @@ def _repaired(runs: list[str], name: str, what: str) -> bool:
 
 def _mode(script: Script) -> str:
     if script.heredoc is not None:
-        return "0644, as COPY writes a heredoc"
+        return "COPY writes a heredoc with mode 0644"
     mode = script.file.mode
-    return f"{mode & 0o777:04o}" if mode is not None else "unknown"
+    return (f"mode {mode & 0o777:04o} in the build context" if mode is not None
+            else "its mode is not known")
 
 
 def _executable(model: ImageModel, script: Script, runs: list[str], name: str) -> bool:

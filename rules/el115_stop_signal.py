@@ -23,7 +23,7 @@ from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.dockerfile import Instruction
 from entrylint.fixes_catalog import stopsignal_fix
 from entrylint.model import ImageModel, Launch
-from entrylint.rulekit import at_instruction, placed_launches
+from entrylint.rulekit import Placed, at_instruction, placed_launches
 
 ID = "EL115"
 NAME = "stop-signal"
@@ -80,15 +80,19 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 if want != inherited:
                     yield _mismatch(model, None, launch, inherited, want, inherited=True)
             return
-        program = _pid1_program(model)
-        if program is not None and program.where is not None:
+        placed = _pid1_program(model)
+        program = placed.launch if placed is not None else None
+        if placed is not None and program is not None and program.where is not None:
             base = model.final.root_image
+            fate = ("the init passes it on, and a program without a handler for it dies at "
+                    "once, with no graceful shutdown" if placed.init is not None else
+                    "as PID 1 a program without a handler for it ignores it, and is SIGKILLed "
+                    "after the grace period")
             yield at_instruction(
                 ID, "warning", model, program.where,
                 f"the base image {base.ref if base else ''} sets `STOPSIGNAL {inherited}`, "
-                f"which `docker stop` now sends to `{program.name}`: a program without a "
-                f"handler for it ignores it as PID 1 and is SIGKILLed after the grace period. "
-                f"Add `STOPSIGNAL SIGTERM` (or the signal it handles)")
+                f"which `docker stop` now sends to `{program.name}`: {fate}. Add `STOPSIGNAL "
+                f"SIGTERM` (or the signal it handles)")
         return
     for launch, want in servers:
         assert launch.where is not None
@@ -137,10 +141,13 @@ def _base_signal(model: ImageModel) -> str | None:
     return facts.base_stopsignal(base.ref) if base is not None else None
 
 
-def _pid1_program(model: ImageModel) -> Launch | None:
-    for c in model.pid1_candidates():
-        if c.kind == "program":
-            return c
+def _pid1_program(model: ImageModel) -> Placed | None:
+    """The program that gets the stop signal: PID 1, or the child of the init in front."""
+    pid1 = {id(c) for c in model.pid1_candidates()}
+    for placed in placed_launches(model):
+        if placed.launch.kind == "program" and (id(placed.launch) in pid1
+                                                or placed.init is not None):
+            return placed
     return None
 
 
