@@ -128,6 +128,13 @@ def _mode(script: Script) -> str:
             else "its mode is not known")
 
 
+def executable_in_image(model: ImageModel, script: Script) -> bool:
+    """Whether ``script`` has an ``x`` bit in the image (its mode, ``COPY --chmod``, a
+    ``RUN chmod``).  The PID-1 run tests give the script this mode."""
+    return _executable(model, script, _run_texts(model.final),
+                       posixpath.basename(script.container_path))
+
+
 def _executable(model: ImageModel, script: Script, runs: list[str], name: str) -> bool:
     op = next((o for s in _chain(model.final) for o in s.copies
                if o.instruction is script.origin), None)
