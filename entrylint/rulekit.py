@@ -94,7 +94,7 @@ def shell_text_verdict(model: ImageModel, text: str, shell_text: str, kind: Shel
                 f"needs `{shell_text.split()[0]}`, and {base} has no shell: the container "
                 f"cannot start. Use exec form")
     if result.outcome == "shell-execs":
-        return ("info",
+        return ("warning",
                 f"works only because {result.reason} (`{shell_text}` in {base}); the same "
                 f"line under dash (Debian/Ubuntu) would leave the shell as PID 1. Exec form "
                 f"does not depend on the shell")

@@ -55,7 +55,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         shell = f"{launch.argv[0]} -c"
         kind = launch.shell_kind or "unknown"
         verdict = shell_text_verdict(model, text, shell, kind)
-        if verdict is None or verdict[0] == "info":
+        if verdict is None:
             continue
         severity, message = verdict
         yield at_instruction(ID, severity, model, launch.where,

@@ -27,7 +27,7 @@ from entrylint.rulekit import Placed, at_instruction, placed_launches
 
 ID = "EL115"
 NAME = "stop-signal"
-SEVERITY: Severity = "warning"
+SEVERITY: Severity = "error"
 SUMMARY = "STOPSIGNAL does not match the server's graceful stop (nginx: SIGQUIT, httpd: SIGWINCH)"
 POSIX = True
 BAD = """

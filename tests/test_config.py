@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from entrylint.cli import main
 from entrylint.config import Config, ConfigError, ConfigLoader, load_config
 
-# EL101 (info: ash execs it) and EL104 (warning), both on line 2.
+# EL101 (warning: it works only because ash execs it) and EL104 (warning), both on line 2.
 SHELL_FORM = "FROM node:22-alpine\nCMD node server.js\n"
 # Only EL104 (warning).
 NO_INIT = 'FROM node:22-slim\nCMD ["node", "server.js"]\n'
@@ -45,7 +45,7 @@ def test_defaults_report_everything(repo: Path) -> None:
     r = run()
     assert r.exit_code == 1
     assert rules_of(r) == ["EL101", "EL104"]
-    assert "EL101 [info]" in r.output and "EL104 [warning]" in r.output
+    assert "EL101 [warning]" in r.output and "EL104 [warning]" in r.output
 
 
 def test_entrylint_toml_ignore_and_prefix_select(repo: Path) -> None:
