@@ -70,6 +70,8 @@ REAPERS: dict[str, Reaper] = {
         # The official php:*-apache and wordpress images' CMD: a script that ends in
         # `exec apache2 -DFOREGROUND "$@"` (source).
         Reaper("apache2-foreground", "source", periodic=True),
+        # The official httpd image's CMD: `exec httpd -DFOREGROUND "$@"` (source).
+        Reaper("httpd-foreground", "source", periodic=True),
         Reaper("nginx", "source"),
         Reaper("postgres", "source"),
         Reaper("postmaster", "source"),

@@ -168,3 +168,13 @@ def run_dependence(model: ImageModel) -> str:
         return " (compose `init: true` adds docker-init, which signals only its child)"
     return (" (`docker run --init` and compose `init: true` add docker-init, which signals "
             "only its child; Kubernetes has no --init)")
+
+
+def command_instruction(model: ImageModel, launch: Launch) -> Instruction | None:
+    """Where ``launch``'s command is written: the final ``CMD`` when it is exactly that
+    command (``ENTRYPOINT ["tini", "--"]`` + ``CMD ["npm", "start"]``), else the
+    instruction the chain started from."""
+    cmd = model.cmd.instruction if model.cmd is not None else None
+    if cmd is not None and cmd.exec_form and cmd.exec_form == launch.argv:
+        return cmd
+    return launch.where

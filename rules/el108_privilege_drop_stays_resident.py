@@ -23,6 +23,7 @@ from entrylint.model import ImageModel, Launch, Stage, analyse_shell_text
 from entrylint.rulekit import (
     at_command,
     at_instruction,
+    command_instruction,
     init_of_script,
     placed_launches,
     quote_argv,
@@ -66,7 +67,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         verdict = _verdict(model, launch.name, launch.argv[1:], kind, placed.init,
                            exec_form=True)
         if verdict is not None:
-            yield at_instruction(ID, verdict[0], model, launch.where, verdict[1])
+            where = command_instruction(model, launch) or launch.where
+            yield at_instruction(ID, verdict[0], model, where, verdict[1])
     for script in model.scripts:
         init = init_of_script(model, script)
         for term in script.shell.terminals(args=script.args):

@@ -21,6 +21,7 @@ from entrylint.model import ImageModel
 from entrylint.rulekit import (
     at_command,
     at_instruction,
+    command_instruction,
     init_of_script,
     placed_launches,
     quote_argv,
@@ -68,8 +69,9 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             continue  # reported at the script's command below
         if launch.where is None or not _launches(launch.argv) or signals_group(placed.init):
             continue
-        yield at_instruction(ID, SEVERITY, model, launch.where, _message(model, launch.argv),
-                             package_script_fix(model, launch.where, launch.argv))
+        where = command_instruction(model, launch) or launch.where
+        yield at_instruction(ID, SEVERITY, model, where, _message(model, launch.argv),
+                             package_script_fix(model, where, launch.argv))
     for script in model.scripts:
         if signals_group(init_of_script(model, script)):
             continue

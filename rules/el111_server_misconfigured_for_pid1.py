@@ -18,12 +18,13 @@ not reported, since entrylint does not read the file.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Fix, Severity
 from entrylint.fixes import replace_args
 from entrylint.model import ImageModel, Launch
-from entrylint.rulekit import at_instruction, placed_launches, quote_argv
+from entrylint.rulekit import at_instruction, command_instruction, placed_launches, quote_argv
 
 ID = "EL111"
 NAME = "server-misconfigured-for-pid1"
@@ -59,6 +60,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         launch = placed.launch
         if launch.kind != "program" or launch.where is None:
             continue
+        launch = replace(launch, where=command_instruction(model, launch))
         argv = launch.argv
         name = facts.server_program(argv[0] or "")
         if name == "uwsgi":
