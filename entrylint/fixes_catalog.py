@@ -5,7 +5,7 @@ rule's docs say why nothing else changes; the PID-1 run tests prove the safe one
 from __future__ import annotations
 
 from entrylint.diagnostics import Applicability, Edit, Fix
-from entrylint.dockerfile import Instruction
+from entrylint.dockerfile import Instruction, parse_json_array, split_words
 from entrylint.fixes import eol_at, json_array, plain_argv, replace_args
 from entrylint.model import ImageModel, Script
 
@@ -75,13 +75,16 @@ def lf_endings_fix(script: Script) -> Fix | None:
 def copy_chmod_fix(model: ImageModel, script: Script) -> Fix | None:
     """EL112: ``COPY start.sh /`` -> ``COPY --chmod=755 start.sh /`` when the COPY copies only
     this script (BuildKit, the default builder since Docker 23, honours ``--chmod``)."""
-    op = next((o for o in model.final.copies if o.instruction is script.origin), None)
-    if op is None or op.chmod is not None or op.from_stage is not None or \
-            op.from_external is not None or len(op.sources) != 1:
+    ins = script.origin
+    if ins is None or ins.keyword not in ("COPY", "ADD") or script.chmod is not None:
         return None
-    if script.heredoc is None and any(ch in op.sources[0] for ch in "*?["):
+    flags, rest = ins.flags_and_rest()
+    if "from" in flags or "chmod" in flags:
         return None
-    ins = op.instruction
+    words = parse_json_array(rest) or split_words(rest, model.dockerfile.escape)
+    sources = words[:-1]
+    if len(sources) != 1 or any(ch in sources[0] for ch in "*?[") or "://" in sources[0]:
+        return None
     return Fix(f"make it executable in the image: `{ins.keyword} --chmod=755 …`",
                (Edit(model.source.path, ins.keyword_end, ins.keyword_end, " --chmod=755"),),
                SAFE)

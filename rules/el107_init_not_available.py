@@ -19,10 +19,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from entrylint import facts, knowledge
+from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Fix, Severity
 from entrylint.fixes import replace_args
-from entrylint.model import ImageModel, Launch, Stage
+from entrylint.model import DEFAULT_PATH, ImageModel, Launch, Stage
 from entrylint.rulekit import at_instruction
 
 ID = "EL107"
@@ -64,7 +64,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     if base is None or base.distro in ("unknown", "windows") or base.entrypoint == "init":
         return  # the base image may bring it (jenkins, elasticsearch: tini)
     stages = _chain(model.final)
-    if _copied_to(stages, argv0, start.name):
+    if _copied_to(model.final, argv0, start.name):
         return
     installs = [(m, ins.args) for s in stages for ins in s.all_of("RUN")
                 for m in [_manager(ins.args, start.name)] if m is not None]
@@ -120,23 +120,16 @@ def _chain(stage: Stage) -> list[Stage]:
     return out
 
 
-def _copied_to(stages: list[Stage], argv0: str, name: str) -> bool:
-    """A COPY/ADD (from the context, a URL, another stage or image) that may put the init at
-    ``argv0``, or anywhere on PATH for a bare name."""
-    for s in stages:
-        for op in s.copies:
-            for src in op.sources:
-                base = posixpath.basename(src.rstrip("/"))
-                target = posixpath.join(op.dest, base) if op.dest_is_dir else op.dest
-                if "/" in argv0:
-                    if target == argv0 or (op.dest == argv0):
-                        return True
-                    if (op.from_stage is not None or op.from_external is not None) and \
-                            argv0.startswith(op.dest.rstrip("/") + "/"):
-                        return True  # COPY --from=builder /usr/bin /usr/bin
-                elif knowledge.program_name(target) == name or base == name:
-                    return True
-    return False
+def _copied_to(stage: Stage, argv0: str, name: str) -> bool:
+    """Something in the image's filesystem (a COPY/ADD from the context, a URL, another stage
+    or image, a RUN that writes it) that is or may be at ``argv0``, or on PATH for a bare
+    name."""
+    if "/" in argv0:
+        paths = [posixpath.normpath(posixpath.join(stage.workdir, argv0))]
+    else:
+        path_var = stage.env.get("PATH") or DEFAULT_PATH
+        paths = [posixpath.join(d, name) for d in path_var.split(":") if d.startswith("/")]
+    return any(stage.fs.file(p) is not None or stage.fs.explain(p) for p in paths)
 
 
 def _path_fix(model: ImageModel, start: Launch, right: str) -> Fix | None:

@@ -14,12 +14,13 @@ images' pattern), or an init that signals the whole process group (`tini -g`, du
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.knowledge import ShellKind
-from entrylint.model import ImageModel, Launch, Stage, analyse_shell_text
+from entrylint.model import DEFAULT_PATH, ImageModel, Launch, Stage, analyse_shell_text
 from entrylint.rulekit import (
     at_command,
     at_instruction,
@@ -156,9 +157,8 @@ def _installs(model: ImageModel, program: str) -> bool:
         for ins in s.all_of("RUN"):
             if facts.installed_by_run(ins.args, program) is not None:
                 return True
-        for op in s.copies:
-            if op.dest.rstrip("/").endswith("/" + program) or any(
-                    src.rstrip("/").endswith("/" + program) for src in op.sources):
-                return True
         s = s.base_stage
-    return False
+    stage = model.final
+    path_var = stage.env.get("PATH") or DEFAULT_PATH
+    return any(stage.fs.file(posixpath.join(d, program)) is not None
+               for d in path_var.split(":") if d.startswith("/"))

@@ -66,7 +66,8 @@ def _check_script(model: ImageModel, script: Script, runs: list[str]) -> Iterato
     name = posixpath.basename(script.container_path)
     first_end = data.find(b"\n")
     first_end = len(data) if first_end == -1 else first_end
-    if script.heredoc is None and script.file.crlf and not _repaired(runs, name, "crlf"):
+    if script.heredoc is None and script.file.crlf and script.rewritten_by is None \
+            and not _repaired(runs, name, "crlf"):
         how = ("the kernel reads its `#!` line as `" + (script.shell.shebang or "").strip()
                + "\\r` and finds no such program (`no such file or directory`)"
                if script.run_directly and script.shell.shebang else
@@ -136,25 +137,14 @@ def executable_in_image(model: ImageModel, script: Script) -> bool:
 
 
 def _executable(model: ImageModel, script: Script, runs: list[str], name: str) -> bool:
-    op = next((o for s in _chain(model.final) for o in s.copies
-               if o.instruction is script.origin), None)
-    if op is not None and op.chmod is not None:
-        return _chmod_sets_x(op.chmod)
-    if _repaired(runs, name, "chmod"):
+    if script.chmod is not None:
+        return _chmod_sets_x(script.chmod)
+    if script.made_executable or _repaired(runs, name, "chmod"):
         return True
     if script.heredoc is not None:
         return False  # COPY <<EOF writes 0644
     executable = script.file.executable
     return executable is not False
-
-
-def _chain(stage: Stage) -> list[Stage]:
-    out: list[Stage] = []
-    s: Stage | None = stage
-    while s is not None:
-        out.append(s)
-        s = s.base_stage
-    return out
 
 
 def _chmod_sets_x(value: str) -> bool:
