@@ -11,7 +11,8 @@ php-fpm and httpd images set `STOPSIGNAL SIGQUIT`/`SIGWINCH` themselves; an imag
 the server on another base must say it.  SIGKILL and SIGSTOP cannot be handled: no clean stop
 is possible.  A `STOPSIGNAL` inherited from such a base (`FROM nginx`, then a Node app as PID 1)
 goes to a program that has no handler for it, which as PID 1 ignores it until SIGKILL.  A compose
-service's `stop_signal` overrides the image's.
+service's `stop_signal` overrides the image's: when every service that runs the image sets the
+same one, that is the signal judged (and no STOPSIGNAL is asked for).
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     if model.start is None:
         return
     own = model.final.effective_stopsignal()
-    if getattr(model, "compose_stop_signal", None):
-        return  # compose's stop_signal decides
     servers = _servers(model)
+    if model.compose_stop_signal is not None:
+        yield from _compose(model, servers, facts.signal_name(model.compose_stop_signal))
+        return
     if own is not None:
         signal = facts.signal_name(own.args.split()[0] if own.args.split() else "")
         if signal in facts.UNCATCHABLE:
@@ -104,6 +106,27 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             f"`STOPSIGNAL {want}` (or compose `stop_signal: {want}`)",
             stopsignal_fix(model, anchor, want) if anchor is not None else None)
         return
+
+
+def _compose(model: ImageModel, servers: list[tuple[Launch, str]], signal: str
+             ) -> Iterator[Diagnostic]:
+    """Compose's ``stop_signal`` is what ``docker compose stop`` sends: judge that one."""
+    anchor = model.final.effective_stopsignal() or _anchor(model)
+    if anchor is None:
+        return
+    if signal in facts.UNCATCHABLE:
+        yield at_instruction(
+            ID, "error", model, anchor,
+            f"the compose services that run this image set `stop_signal: {signal}`, which "
+            f"cannot be handled: the app is killed at once, with no clean stop")
+        return
+    for launch, want in servers:
+        if want != signal:
+            yield at_instruction(
+                ID, SEVERITY, model, anchor,
+                f"`{launch.name}` stops gracefully on {want}, but the compose services that "
+                f"run this image set `stop_signal: {signal}`. Use `stop_signal: {want}`")
+            return
 
 
 def _mismatch(model: ImageModel, own: Instruction | None, launch: Launch, signal: str,

@@ -166,3 +166,22 @@ def test_dev_servers() -> None:
     assert facts.dev_server(["flask", "--app", "x", "run"]) == "flask run"
     assert facts.dev_server(["bundle", "exec", "rails", "s", "-e", "production"]) is None
     assert facts.dev_server(["gunicorn", "app:app"]) is None
+
+
+def test_compose_stop_signal_overrides_the_image(tmp_path: Path) -> None:
+    nginx = ("FROM debian:12-slim\nRUN apt-get update && apt-get install -y nginx\n"
+             'CMD ["nginx", "-g", "daemon off;"]\n')
+    repo = project(tmp_path, nginx, {"compose.yaml": "services:\n  web:\n    build: .\n"
+                                                     "    stop_signal: SIGQUIT\n"})
+    assert findings(repo) == []
+    # a second service that runs the same image without it: STOPSIGNAL is needed again
+    (repo / "compose.yaml").write_text("services:\n  web:\n    build: .\n    image: w\n"
+                                       "    stop_signal: SIGQUIT\n  w2:\n    image: w\n")
+    assert findings(repo) == [("EL115", "error", 3)]
+    (repo / "compose.yaml").write_text("services:\n  web:\n    build: .\n"
+                                       "    stop_signal: SIGKILL\n")
+    assert findings(repo) == [("EL115", "error", 3)]
+    (repo / "compose.yaml").write_text("services:\n  web:\n    build: .\n"
+                                       "    stop_signal: SIGTERM\n")
+    r = invoke_in(repo, ["check", "."])
+    assert "set `stop_signal: SIGTERM`. Use `stop_signal: SIGQUIT`" in r.output

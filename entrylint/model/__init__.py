@@ -67,6 +67,8 @@ class ImageModel:
     #: ``scripts`` of the package.json that COPY puts in the final stage's WORKDIR (None when
     #: there is none, or it cannot be read): what ``npm start`` runs.
     package_scripts: dict[str, str] | None = None
+    #: the ``stop_signal`` of the compose services that run the image (it overrides STOPSIGNAL)
+    compose_stop_signal: str | None = None
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -173,7 +175,8 @@ def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction |
 
 
 def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
-          target: str | None, build_args: dict[str, str], compose_init: bool) -> ImageModel:
+          target: str | None, build_args: dict[str, str], compose_init: bool,
+          compose_stop_signal: str | None = None) -> ImageModel:
     df = parse(source)
     build_context = BuildContext(context, repo_root, path)
     stages = build_stages(df, build_context, build_args)
@@ -193,6 +196,7 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
         start=None, scripts=follower.scripts, unresolved=follower.unresolved,
         compose_init=compose_init, notes=build_context.notes, target=target,
         opaque=follower.opaque, read_files=build_context.read_files,
+        compose_stop_signal=compose_stop_signal,
     )
     model.package_scripts = _package_scripts(final, build_context)
     argv = model.start_argv
@@ -234,7 +238,7 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
         compose = find_compose(path, root)
     ctx = context or compose.context or path.parent
     model = build(path, source, ctx, root, target=target, build_args=build_args or {},
-                  compose_init=compose.init)
+                  compose_init=compose.init, compose_stop_signal=compose.stop_signal)
     model.read_files += compose.read
     return model
 
