@@ -61,8 +61,10 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         launch = placed.launch
         if launch.kind != "swallower" or launch.name not in facts.PRIVILEGE_DROPS:
             continue
-        if placed.parent is not None and placed.parent.kind == "script":
-            continue  # reported at the script's command below
+        at_cmd = command_instruction(model, launch)
+        if placed.parent is not None and placed.parent.kind == "script" and \
+                at_cmd is launch.where:
+            continue  # the script names it: reported at the script's command below
         if launch.where is None:
             continue
         verdict = _verdict(model, launch.name, launch.argv[1:], kind, placed.init,

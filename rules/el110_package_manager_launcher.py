@@ -65,8 +65,10 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         launch = placed.launch
         if launch.kind != "swallower" or launch.name not in facts.PACKAGE_MANAGERS:
             continue
-        if placed.parent is not None and placed.parent.kind == "script":
-            continue  # reported at the script's command below
+        at_cmd = command_instruction(model, launch)
+        if placed.parent is not None and placed.parent.kind == "script" and \
+                at_cmd is launch.where:
+            continue  # the script names it: reported at the script's command below
         if launch.where is None or not _launches(launch.argv) or signals_group(placed.init):
             continue
         where = command_instruction(model, launch) or launch.where

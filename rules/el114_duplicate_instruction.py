@@ -39,6 +39,8 @@ _KEYWORDS = ("CMD", "ENTRYPOINT", "STOPSIGNAL", "HEALTHCHECK")
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
+    if _templated(model.source.data):
+        return  # a Dockerfile.template: its {{ if }} blocks choose one of the instructions
     for keyword in _KEYWORDS:
         found = model.final.all_of(keyword)
         if len(found) < 2:
@@ -53,3 +55,9 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                    "supervisor" if keyword == "CMD" else ""),
                 remove_instruction_fix(model, ins),
             )
+
+
+def _templated(data: bytes) -> bool:
+    """A template (the official images' jq/Go-template ``Dockerfile.template``), not a
+    Dockerfile: lines that start with ``{{``."""
+    return data.startswith(b"{{") or b"\n{{" in data

@@ -185,3 +185,10 @@ def test_compose_stop_signal_overrides_the_image(tmp_path: Path) -> None:
                                        "    stop_signal: SIGTERM\n")
     r = invoke_in(repo, ["check", "."])
     assert "set `stop_signal: SIGTERM`. Use `stop_signal: SIGQUIT`" in r.output
+
+
+def test_duplicates_in_a_template_are_its_branches(tmp_path: Path) -> None:
+    repo = project(tmp_path, 'FROM php:8.3-apache\n{{ if env.variant == "apache" then ( -}}\n'
+                             'CMD ["apache2-foreground"]\n{{ ) else ( -}}\nCMD ["php-fpm"]\n'
+                             "{{ ) end -}}\n")
+    assert "EL114" not in [f[0] for f in findings(repo)]
