@@ -74,7 +74,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             yield at_instruction(ID, verdict[0], model, where, verdict[1])
     for script in model.scripts:
         init = init_of_script(model, script)
-        for term in script.shell.terminals(args=script.args):
+        for term in script.shell.terminals(args=script.args or None):
             cmd = term.command
             if cmd is None or term.kind not in ("child", "exec"):
                 continue

@@ -77,7 +77,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     for script in model.scripts:
         if signals_group(init_of_script(model, script)):
             continue
-        for term in script.shell.terminals(args=script.args):
+        for term in script.shell.terminals(args=script.args or None):
             cmd = term.command
             if cmd is None or term.kind not in ("child", "exec"):
                 continue
