@@ -20,9 +20,9 @@ import posixpath
 from collections.abc import Iterator
 
 from entrylint import facts
-from entrylint.diagnostics import Diagnostic, Fix, Severity
-from entrylint.fixes import replace_args
-from entrylint.model import DEFAULT_PATH, ImageModel, Launch, Stage
+from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes_catalog import init_path_fix
+from entrylint.model import DEFAULT_PATH, ImageModel, Stage
 from entrylint.rulekit import at_instruction
 
 ID = "EL107"
@@ -89,7 +89,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         f"`{argv0}` is not where {start.name} is installed: {_how(manager)} puts it at "
         f"`{right}`, so the container cannot start (`exec {argv0}: no such file or "
         f"directory`). Use `{right}` (or just `{start.name}`, found on PATH)",
-        _path_fix(model, start, right))
+        init_path_fix(model, start, right))
 
 
 def _manager(run_text: str, name: str) -> str | None:
@@ -130,13 +130,3 @@ def _copied_to(stage: Stage, argv0: str, name: str) -> bool:
         path_var = stage.env.get("PATH") or DEFAULT_PATH
         paths = [posixpath.join(d, name) for d in path_var.split(":") if d.startswith("/")]
     return any(stage.fs.file(p) is not None or stage.fs.explain(p) for p in paths)
-
-
-def _path_fix(model: ImageModel, start: Launch, right: str) -> Fix | None:
-    ins = start.where
-    assert ins is not None
-    form = ins.exec_form
-    if form is None or not form or form[0] != start.argv[0]:
-        return None
-    return Fix(f"use `{right}`, where the package installs {start.name}",
-               (replace_args(model, ins, [right, *form[1:]]),))

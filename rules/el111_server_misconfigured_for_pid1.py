@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from entrylint import facts
-from entrylint.diagnostics import Diagnostic, Fix, Severity
-from entrylint.fixes import replace_args
+from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes_catalog import uwsgi_flags_fix
 from entrylint.model import ImageModel, Launch
 from entrylint.rulekit import at_instruction, command_instruction, placed_launches, quote_argv
 
@@ -109,21 +109,7 @@ def _uwsgi(model: ImageModel, launch: Launch, env: dict[str, str | None],
                "(measured)")
     return at_instruction(ID, severity, model, launch.where,
                           f"`{_short(argv)}`: {why}. Add `{' '.join(missing)}`",
-                          _uwsgi_fix(model, launch, missing))
-
-
-def _uwsgi_fix(model: ImageModel, launch: Launch, missing: list[str]) -> Fix | None:
-    assert launch.where is not None
-    form = launch.where.exec_form
-    if form is None:
-        return None
-    positions = [i for i, a in enumerate(form) if facts.server_program(a) == "uwsgi"]
-    if len(positions) != 1 or form[positions[0]:] != [a for a in launch.argv]:
-        return None
-    i = positions[0] + 1
-    argv = [*form[:i], *missing, *form[i:]]
-    return Fix(f"add `{' '.join(missing)}`: uWSGI then reaps and stops on SIGTERM",
-               (replace_args(model, launch.where, argv),))
+                          uwsgi_flags_fix(model, launch, missing))
 
 
 def _dev_server(model: ImageModel, launch: Launch, under_init: bool) -> Diagnostic | None:

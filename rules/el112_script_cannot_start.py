@@ -76,7 +76,7 @@ def _check_script(model: ImageModel, script: Script, runs: list[str]) -> Iterato
         yield at_first_line(ID, SEVERITY, script, 0, first_end,
                             f"{script.display} has CRLF (Windows) line endings: {how}, so the "
                             f"container cannot start. Save it with LF endings (and add "
-                            f"`*.sh text eol=lf` to .gitattributes)", lf_endings_fix(script))
+                            f"`*.sh text eol=lf` to .gitattributes)", lf_endings_fix(model, script))
         return
     if script.run_directly and script.shell.shebang is None:
         yield at_first_line(ID, SEVERITY, script, 0, first_end,
