@@ -16,11 +16,15 @@ INT; wait $PID` — or a supervisor (supervisord, s6-overlay, runit) that forwar
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.model import ImageModel
 from entrylint.rulekit import at_command, at_first_line, at_instruction
-from entrylint.shell import Node, ShellScript, node_text
+from entrylint.shell import node_text
+
+if TYPE_CHECKING:
+    from entrylint.shell import Node, ShellScript
 
 ID = "EL109"
 NAME = "background-without-forwarding"

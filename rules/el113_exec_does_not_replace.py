@@ -13,11 +13,15 @@ are dead (often a cleanup or a second server the author expected to start).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.model import ImageModel, Script
 from entrylint.rulekit import at_command, at_first_line
-from entrylint.shell import Command, Node, ShellScript, node_text
+from entrylint.shell import node_text
+
+if TYPE_CHECKING:
+    from entrylint.shell import Command, Node, ShellScript
 
 ID = "EL113"
 NAME = "exec-does-not-replace"
