@@ -15,6 +15,7 @@ Not a unit test.  Needs Linux and root (or unprivileged user namespaces).  It
 
 Usage:  python bench/pid1_table.py [--out docs/pid1-behaviour.md] [--grace 3] [--keep]
         python bench/pid1_table.py --only "npm start" --update   # re-measure some rows
+        (--update also appends the rows of cases that the table does not have yet)
 Run it with a Python that can import entrylint (the project's venv).
 """
 
@@ -345,6 +346,7 @@ def wrapper_cases(work: Path, venv: Path) -> list[Case]:
                  [dumb, str(work / "start-sh-noexec.sh")], ["dumb-init", "./start.sh"],
                  marker=True, runs=3, facts={"init": "dumb-init"}),
         ]
+    cases += privilege_cases(work)
     node, npm = shutil.which("node"), shutil.which("npm")
     if node:
         cases.append(Case("`node server.js` (SIGTERM handler)", "node", [node, "server.js"],
@@ -363,6 +365,42 @@ def wrapper_cases(work: Path, venv: Path) -> list[Case]:
                      facts={"program": "npm", "init": "tini"}, wait=3),
             ]
     return cases
+
+
+#: A Python that the unprivileged user can run (the venv's may live under /root).
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def privilege_cases(work: Path) -> list[Case]:
+    """su / sudo / runuser / setpriv dropping to ``nobody`` in front of the stand-in app (root
+    only; the app's directory is made writable for its marker file in :func:`main`)."""
+    if os.geteuid() != 0 or not Path(SYSTEM_PYTHON).exists():
+        return []
+    app = [SYSTEM_PYTHON, str(work / "standin.py")]
+    line = " ".join(app)
+    found = {p: shutil.which(p) for p in ("su", "sudo", "runuser", "setpriv")}
+    table: list[tuple[str, str, list[str], list[str]]] = [
+        ("`su nobody -s /bin/sh -c 'app'`", "su",
+         ["nobody", "-s", "/bin/sh", "-c", line], ["nobody", "-s", "/bin/sh", "-c", "app"]),
+        ("`su nobody -s /bin/sh -c 'exec app'`", "su",
+         ["nobody", "-s", "/bin/sh", "-c", f"exec {line}"],
+         ["nobody", "-s", "/bin/sh", "-c", "exec app"]),
+        ("`sudo -u nobody app`", "sudo", ["-u", "nobody", "--preserve-env=MARKER", *app],
+         ["-u", "nobody", "python", "app.py"]),
+        ("`runuser -u nobody -- app`", "runuser", ["-u", "nobody", "--", *app],
+         ["-u", "nobody", "--", "python", "app.py"]),
+        ("`setpriv --reuid=nobody --regid=nogroup --clear-groups app`", "setpriv",
+         ["--reuid=nobody", "--regid=nogroup", "--clear-groups", *app],
+         ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "python", "app.py"]),
+    ]
+    out = []
+    for name, prog, args, shown in table:
+        path = found[prog]
+        if path is None:
+            continue
+        out.append(Case(name, "privilege", [path, *args], [prog, *shown], marker=True,
+                        facts={"program": prog}, wait=2))
+    return out
 
 
 def write_programs(work: Path) -> None:
@@ -601,6 +639,9 @@ def main() -> int:
         venv, installed = make_venv(work, problems, packages)
         app_dir.mkdir()
         write_programs(app_dir)
+        if os.geteuid() == 0:  # the privilege-drop cases run the app as nobody
+            work.chmod(0o755)
+            app_dir.chmod(0o777)
         cases = server_cases(venv, app_dir, installed) + wrapper_cases(app_dir, venv)
         if args.only:
             cases = [c for c in cases if args.only.lower() in c.name.lower()]
@@ -619,6 +660,7 @@ def main() -> int:
             ("busybox", version_of(["busybox"])), ("tini", version_of(["tini", "--version"])),
             ("node", version_of(["node", "--version"])), ("npm", version_of(["npm", "--version"])),
             ("util-linux unshare", version_of(["unshare", "--version"])),
+            ("sudo", version_of(["sudo", "--version"])),
             ("kernel", platform.release()),
         ):
             if ver:
@@ -635,12 +677,11 @@ def main() -> int:
             text = args.out.read_text()
             old = json.loads(text.split("```json\n", 1)[1].split("\n```", 1)[0])
             fresh = {r["case"]: r for r in rows}
-            unknown = [name for name in fresh if name not in {r["case"] for r in old["rows"]}]
-            if unknown:
-                print(f"pid1_table: --update: not in {args.out}: {', '.join(unknown)}",
-                      file=sys.stderr)
-                return 2
-            rows = [fresh.get(r["case"], r) for r in old["rows"]]
+            known = {r["case"] for r in old["rows"]}
+            added = [r for r in rows if r["case"] not in known]
+            for r in added:
+                print(f"pid1_table: --update: new row {r['case']!r}", flush=True)
+            rows = [fresh.get(r["case"], r) for r in old["rows"]] + added
             meta = {**old["meta"], "updates": [*old["meta"].get("updates", []), {
                 "date": meta["date"], "cases": sorted(fresh), "versions": meta["versions"],
                 "bench_seconds": meta["bench_seconds"]}]}

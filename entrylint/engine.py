@@ -38,6 +38,11 @@ class Rule:
     module: ModuleType | None
 
     @property
+    def posix(self) -> bool:
+        """A rule about POSIX signals or reaping: it does not apply to Windows images."""
+        return bool(getattr(self.module, "POSIX", False))
+
+    @property
     def fixable(self) -> bool:
         return bool(self.fix) and not self.fix.lower().startswith("no fix")
 
@@ -96,11 +101,21 @@ def lint_model(model: ImageModel, rules: Iterable[Rule]) -> list[Diagnostic]:
     files = {model.source.path: model.source}
     for s in model.scripts:
         files[s.file.path] = s.file
+    windows = is_windows_image(model)
+    skipped: list[str] = []
     for rule in rules:
+        if windows and rule.posix:
+            skipped.append(rule.id)
+            continue
         for d in rule.check(model):
             src = files.get(d.path, model.source)
             _locate(d, src)
             out.append(d)
+    if skipped:
+        note = (f"a Windows image: no POSIX signals or PID-1 reaping there, so "
+                f"{', '.join(skipped)} were not run")
+        if note not in model.notes:
+            model.notes.append(note)
     return out
 
 
@@ -110,6 +125,13 @@ def _met(dependent: list[Diagnostic], reported: list[Diagnostic],
     image, is reported (not suppressed, ignored or left unselected)."""
     seen = {(image_of.get(id(d)), d.rule) for d in reported}
     return [d for d in dependent if any((image_of.get(id(d)), r) in seen for r in d.requires)]
+
+
+def is_windows_image(model: ImageModel) -> bool:
+    """A Windows container (its base image, or a Windows SHELL)."""
+    base = model.final.root_image
+    return (base is not None and base.distro == "windows") or \
+        model.final.shell_kind() == "windows"
 
 
 def _locate(d: Diagnostic, src: SourceFile) -> None:

@@ -70,11 +70,15 @@ REAPERS: dict[str, Reaper] = {
         # The official php:*-apache and wordpress images' CMD: a script that ends in
         # `exec apache2 -DFOREGROUND "$@"` (source).
         Reaper("apache2-foreground", "source", periodic=True),
+        # The official httpd image's CMD: `exec httpd -DFOREGROUND "$@"` (source).
+        Reaper("httpd-foreground", "source", periodic=True),
         Reaper("nginx", "source"),
         Reaper("postgres", "source"),
         Reaper("postmaster", "source"),
         Reaper("php-fpm", "source"),
         Reaper("haproxy", "source", needs_any_flag=("-W", "-Ws")),
+        # not a server, but measured to reap as PID 1 (the `sudo -u nobody app` row)
+        Reaper("sudo", "measured"),
     )
 }
 
@@ -115,13 +119,17 @@ BASE_ENTRYPOINT_SCRIPTS: frozenset[str] = frozenset(
     {"docker-entrypoint.sh", "docker-entrypoint", "docker-php-entrypoint"}
 ) | exec_wrapper_scripts()
 
-#: Commands that stay the parent of the program they start and do not forward SIGTERM.
+#: Commands that stay resident as the parent of the program they start (they do not exec it):
+#: the model does not follow them.  EL108 (privilege drops) and EL110 (package managers) say
+#: what each does with SIGTERM; :mod:`entrylint.facts` holds the details.
 SIGNAL_SWALLOWERS: dict[str, str] = {
-    "su": "measured: `su nobody -s /bin/sh -c app` exits 143 after 2 s, app gets no SIGTERM",
-    "sudo": "source: sudo relays some signals but stays the parent; not reliable as PID 1",
+    "su": "measured: forwards SIGTERM to its child only, exits 143 after 2 s, never reaps",
+    "runuser": "measured: like su",
+    "sudo": "measured: relays SIGTERM and reaps, but stays the parent",
     "npm": "measured: npm exits (code 1) in 0.5 s and the app is killed",
     "yarn": "source: like npm, runs the script through sh -c",
     "pnpm": "source: like npm, runs the script through sh -c",
+    "npx": "source: like npm, runs the binary as its child",
 }
 
 #: Whether ``SHELL -c 'one simple command'`` execs that command (measured).

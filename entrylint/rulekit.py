@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from entrylint.diagnostics import Diagnostic, Fix, Severity
 from entrylint.dockerfile import Instruction
 from entrylint.knowledge import ShellKind
-from entrylint.model import ImageModel, Script
+from entrylint.model import ImageModel, Launch, Script
 from entrylint.shell import Command
 
 
@@ -25,13 +27,13 @@ def at_command(rule: str, severity: Severity, script: Script, command: Command, 
 
 
 def at_first_line(rule: str, severity: Severity, script: Script, start: int, end: int,
-                  message: str) -> Diagnostic:
+                  message: str, fix: Fix | None = None) -> Diagnostic:
     """A diagnostic that covers the first line of a script's bytes ``start``-``end``."""
     data = script.shell.data
     nl = data.find(b"\n", start, end)
     stop = nl if nl != -1 else end
     return Diagnostic(rule, severity, script.file.path, script.file_offset(start),
-                      script.file_offset(stop), message)
+                      script.file_offset(stop), message, fix)
 
 
 def quote_argv(argv: list[str | None]) -> str:
@@ -92,7 +94,7 @@ def shell_text_verdict(model: ImageModel, text: str, shell_text: str, kind: Shel
                 f"needs `{shell_text.split()[0]}`, and {base} has no shell: the container "
                 f"cannot start. Use exec form")
     if result.outcome == "shell-execs":
-        return ("info",
+        return ("warning",
                 f"works only because {result.reason} (`{shell_text}` in {base}); the same "
                 f"line under dash (Debian/Ubuntu) would leave the shell as PID 1. Exec form "
                 f"does not depend on the shell")
@@ -107,3 +109,72 @@ def shell_text_verdict(model: ImageModel, text: str, shell_text: str, kind: Shel
     return ("error",
             f"runs as `{shell_text} \"…\"` and {result.reason}: {lost}. Use exec form, or "
             f"start the command with `exec`")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A process of the start-up chain with the process that started it (or that it
+    replaced) and the nearest init in front of it."""
+
+    launch: Launch
+    parent: Launch | None
+    init: Launch | None
+
+
+def placed_launches(model: ImageModel) -> list[Placed]:
+    """Every process of the start-up chain, in order, with its parent and init."""
+    out: list[Placed] = []
+
+    def visit(launch: Launch, parent: Launch | None, init: Launch | None) -> None:
+        out.append(Placed(launch, parent, init))
+        below = launch if launch.kind == "init" else init
+        for e in launch.execs:
+            visit(e, launch, init)
+        if launch.child is not None:
+            visit(launch.child, launch, below)
+
+    if model.start is not None:
+        visit(model.start, None, None)
+    return out
+
+
+def init_of_script(model: ImageModel, script: Script) -> Launch | None:
+    """The init in front of ``script`` (None when there is none)."""
+    for p in placed_launches(model):
+        if p.launch.script is script:
+            return p.init
+    return None
+
+
+def signals_group(init: Launch | None) -> bool:
+    """Whether ``init`` signals its child's whole process group (``tini -g``, dumb-init)."""
+    from entrylint.facts import GROUP_SIGNALLING_INIT_FLAGS
+
+    if init is None:
+        return False
+    flags = GROUP_SIGNALLING_INIT_FLAGS.get(init.name, ())
+    args = [a for a in init.argv[1:] if a is not None]
+    if "--" in args:
+        args = args[: args.index("--")]
+    if flags is None:
+        return "--single-child" not in args and "-c" not in args
+    return any(a in flags or (a.startswith("-") and not a.startswith("--")
+                              and any(f[1:] in a[1:] for f in flags)) for a in args)
+
+
+def run_dependence(model: ImageModel) -> str:
+    """A sentence for findings that depend on how the container is run."""
+    if model.compose_init:
+        return " (compose `init: true` adds docker-init, which signals only its child)"
+    return (" (`docker run --init` and compose `init: true` add docker-init, which signals "
+            "only its child; Kubernetes has no --init)")
+
+
+def command_instruction(model: ImageModel, launch: Launch) -> Instruction | None:
+    """Where ``launch``'s command is written: the final ``CMD`` when it is exactly that
+    command (``ENTRYPOINT ["tini", "--"]`` + ``CMD ["npm", "start"]``), else the
+    instruction the chain started from."""
+    cmd = model.cmd.instruction if model.cmd is not None else None
+    if cmd is not None and cmd.exec_form and cmd.exec_form == launch.argv:
+        return cmd
+    return launch.where

@@ -12,28 +12,26 @@ Checked on every path that ends the script: both branches of an `if`, each `case
 function called last (the postgres `_main "$@"` pattern), after `&&`.  When the image's `CMD`
 is known, only the paths it takes: the `case "$1"` arm it selects, the branch of
 `if [ "$1" = web ]` it enters (an `app:init` arm that runs migrations is another command).
-A script that forwards signals itself (`trap 'kill -TERM $PID' TERM INT; app & PID=$!;
-wait $PID`) is correct.
+Other rules cover what `exec` alone would not repair: background jobs, keepalives and loops
+(EL109), `su`/`sudo` (EL108), `npm start` (EL110), an `exec` that cannot replace the shell
+(EL113).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from entrylint import knowledge
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import exec_insert_fix
 from entrylint.model import ImageModel
-from entrylint.rulekit import at_command, at_first_line
-from entrylint.shell import ShellScript, node_text
-
-if TYPE_CHECKING:
-    from entrylint.shell import Node
+from entrylint.rulekit import at_command
 
 ID = "EL103"
 NAME = "script-without-exec"
 SEVERITY: Severity = "error"
 SUMMARY = "A start script leaves the server as a child of the shell (no `exec`)"
+POSIX = True
 BAD = """
 #!/bin/sh
 set -e
@@ -67,45 +65,17 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         for term in sh.terminals(args=script.args or None):
             if handlers and set(term.via_functions) & handlers:
                 continue  # the trap's handler called last: clean-up once the server is gone
-            if term.kind == "loop":
-                if forwards and _ends_with_the_job(sh, term.node):
-                    continue  # `while kill -0 $PID; do sleep 1; done` with a forwarding trap
-                yield at_first_line(
-                    ID, SEVERITY, script, term.node.start_byte, term.node.end_byte,
-                    f"{script.display} ends in a loop: the shell stays PID 1 and runs each "
-                    f"command as its child, so SIGTERM from `docker stop` reaches neither and "
-                    f"they are SIGKILLed after the grace period. Let a supervisor or an init "
-                    f"restart the server, and run it with `exec`",
-                )
-                continue
             if term.command is None:
-                continue
-            if term.kind == "keepalive":
-                keep = " ".join(term.command.text.split())
-                yield at_command(
-                    ID, SEVERITY, script, term.command,
-                    f"`{keep}` only keeps the container alive while the server runs in the "
-                    f"background (or before it): `docker stop` sends SIGTERM to PID 1, not to "
-                    f"the server, which is SIGKILLed after the grace period. Run the server "
-                    f"last, with `exec`, instead",
-                )
-                continue
-            if term.kind == "wait":
-                if forwards:
-                    continue
-                yield at_command(
-                    ID, SEVERITY, script, term.command,
-                    f"{script.display} ends in `wait` for a background job but never forwards "
-                    f"SIGTERM to it (no `trap … TERM` that kills it): the shell stays PID 1 "
-                    f"and the job is SIGKILLed after the grace period. Run the server with "
-                    f"`exec` instead",
-                )
-                continue
+                continue  # loops, background jobs, keepalives and `wait`: EL109
             if term.kind != "child":
                 # A trap does not excuse a foreground child: the shell runs the trap only
                 # after the child has exited.
                 continue
             cmd = term.command
+            if cmd.is_exec:
+                continue  # `exec app | tee log`, `( exec app )`: EL113
+            if cmd.name in knowledge.SIGNAL_SWALLOWERS:
+                continue  # `su app -c …`, `npm start`: `exec` would not help (EL108, EL110)
             text = " ".join(cmd.text.split())
             if len(text) > 60:
                 text = text[:59] + "…"
@@ -131,14 +101,3 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"grace period. Use `{suggestion}`",
                 exec_insert_fix(model, script, term),
             )
-
-
-def _ends_with_the_job(sh: ShellScript, loop: Node) -> bool:
-    """``while kill -0 $PID`` ends when the job does, and a loop around ``wait`` waits for the
-    jobs the trap stops; ``while true; do sleep 1; done`` never ends."""
-    condition = loop.child_by_field_name("condition")
-    if loop.type != "while_statement" or condition is None:
-        return False
-    if "$" in node_text(sh.data, condition):
-        return True
-    return any(c.name == "wait" for c in sh.iter_commands(loop))

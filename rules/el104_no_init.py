@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from entrylint import baseimages, knowledge
+from entrylint import baseimages, facts, knowledge
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import init_fix, no_init_fix_reason
 from entrylint.model import ImageModel, Launch
@@ -26,6 +26,7 @@ ID = "EL104"
 NAME = "no-init"
 SEVERITY: Severity = "warning"
 SUMMARY = "PID 1 never reaps orphans: run it under an init such as tini"
+POSIX = True
 BAD = """
 FROM node:22-slim
 COPY . /app
@@ -60,10 +61,12 @@ FIX += baseimages.init_fix_summary()
 
 
 def _non_reaping(candidate: Launch) -> bool:
+    argv = [a or "" for a in candidate.argv]
     if candidate.kind == "program":
-        argv = [a or "" for a in candidate.argv]
-        return not knowledge.reaps(argv)
-    return candidate.kind == "swallower"
+        if facts.server_program(argv[0]) in facts.FLAG_FIXABLE_SERVERS:
+            return False  # uWSGI without --master: EL111 says which flags make it reap
+        return not knowledge.reaps([facts.server_program(argv[0]), *argv[1:]])
+    return candidate.kind == "swallower" and not knowledge.reaps(argv)
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
@@ -92,25 +95,20 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     fix = init_fix(model, process_group=bool(swallowers))
     why_not = no_init_fix_reason(model)
     if swallowers:
-        name = swallowers[0].name
-        message = (f"PID 1 will be {shown}: {name} never reaps orphaned processes, and it "
-                   f"does not pass SIGTERM on to the app ({knowledge.SIGNAL_SWALLOWERS[name]}). "
-                   f"Run the app itself in exec form, or at least under "
-                   f"`ENTRYPOINT [\"tini\", \"-g\", \"--\"]`, which signals the whole process "
-                   f"group (plain `--init` does not help here)")
-    elif fixes:
-        asks = " and ".join(fixes)
-        message = (f"Once the `exec` that {asks} ask{'' if len(fixes) > 1 else 's'} for is in "
-                   f"place, PID 1 will be "
-                   f"{shown}, which never reaps orphaned processes: they stay "
-                   f"zombies for the life of the container. Run it under an init: "
-                   f"`ENTRYPOINT [\"tini\", \"--\"]` (or `docker run --init`, compose "
-                   f"`init: true`)")
+        init = ('`ENTRYPOINT ["tini", "-g", "--"]` (`-g`: ' + swallowers[0].name +
+                " keeps SIGTERM from the app, and tini -g signals the whole process group; "
+                "see " + ("EL110" if swallowers[0].name in facts.PACKAGE_MANAGERS else "EL108")
+                + ")")
     else:
-        message = (f"PID 1 will be {shown}, which never reaps orphaned processes: they stay "
-                   f"zombies for the life of the container. Run it under an init: "
-                   f"`ENTRYPOINT [\"tini\", \"--\"]` (or `docker run --init`, compose "
-                   f"`init: true`)")
+        init = '`ENTRYPOINT ["tini", "--"]`'
+    once = ""
+    if fixes:
+        asks = " and ".join(fixes)
+        once = f"Once the `exec` that {asks} ask{'' if len(fixes) > 1 else 's'} for is in place, "
+    message = (f"{once}PID 1 will be {shown}, which never reaps orphaned processes: they stay "
+               f"zombies for the life of the container. Run it under an init: {init}, or "
+               f"`docker run --init` / compose `init: true` where the container is run that "
+               f"way (Kubernetes has no --init)")
     diag = at_instruction(ID, SEVERITY, model, where, message, fix)
     diag.requires = tuple(fixes)
     if fix is None and why_not is not None:

@@ -22,6 +22,7 @@ ID = "EL105"
 NAME = "exec-form-shell-c"
 SEVERITY: Severity = "error"
 SUMMARY = "Exec form runs `sh -c \"…\"` without `exec`: the shell stays PID 1"
+POSIX = True
 BAD = """
 FROM python:3.12-slim
 CMD ["sh", "-c", "uvicorn main:app --host 0.0.0.0 --port ${PORT:-8000}"]
@@ -47,12 +48,14 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             continue
         if launch.shell_form:
             continue  # the text of a shell-form ENTRYPOINT/CMD: EL101/EL102 report it
+        if any(t.kind in ("keepalive", "loop") for t in launch.inline.terminals()):
+            continue  # `server & tail -f /dev/null`: EL109
         assert launch.argv[0] is not None
         text = launch.inline.data.decode("utf-8", errors="replace")
         shell = f"{launch.argv[0]} -c"
         kind = launch.shell_kind or "unknown"
         verdict = shell_text_verdict(model, text, shell, kind)
-        if verdict is None or verdict[0] == "info":
+        if verdict is None:
             continue
         severity, message = verdict
         yield at_instruction(ID, severity, model, launch.where,

@@ -10,7 +10,8 @@ adds what the fixer tests need on top of it:
   the container's PATH is mapped into ``root`` (the host's PATH after it, for ``/bin/sh`` and
   Debian's ``tini``), and argv words that name a file under ``root`` are rewritten to it;
 * :data:`STANDIN`, a stand-in server that makes orphans of its own (grandchildren that exit
-  after 0.1 s: zombies unless PID 1 reaps them), says READY and records a SIGTERM;
+  after 0.1 s: zombies unless PID 1 reaps them), says READY and records a SIGTERM (and, with
+  ``PID1_GRACEFUL=QUIT``, a graceful stop on SIGQUIT, as nginx does);
 * :class:`StandinRun`, a :class:`~entrylint.pidns.Pid1Process` plus that record, with the
   ``docker stop`` sequence::
 
@@ -36,6 +37,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
+from entrylint.rules.el112_script_cannot_start import executable_in_image
+
 from entrylint import pidns
 from entrylint.model import DEFAULT_PATH, ImageModel
 
@@ -54,6 +57,14 @@ def on_term(signum, frame):
     sys.exit(0)
 
 signal.signal(signal.SIGTERM, on_term)
+graceful = os.environ.get("PID1_GRACEFUL")  # like nginx: SIGTERM is fast, SIGQUIT graceful
+
+def on_graceful(signum, frame):
+    log(f"GRACEFUL {{name}} pid={{os.getpid()}}")
+    sys.exit(0)
+
+if graceful:
+    signal.signal(getattr(signal, "SIG" + graceful), on_graceful)
 if "--once" in sys.argv:
     log(f"RAN {{name}} {{' '.join(sys.argv[1:])}}")
     sys.exit(0)
@@ -150,7 +161,12 @@ class StandinRun:
         return time.monotonic() - start
 
     def got_term(self) -> bool:
-        return any(line.startswith("TERM") for line in self.lines())
+        """The stand-in got the stop signal: SIGTERM, or its graceful-stop signal."""
+        return any(line.startswith(("TERM", "GRACEFUL")) for line in self.lines())
+
+    def stopped_gracefully(self) -> bool:
+        """The stand-in got its graceful-stop signal (``PID1_GRACEFUL``), not SIGTERM."""
+        return any(line.startswith("GRACEFUL") for line in self.lines())
 
 
 @contextlib.contextmanager
@@ -192,7 +208,8 @@ def container_command(model: ImageModel, root: Path, standins: tuple[str, ...] =
         dest = root / script.container_path.lstrip("/")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(script.shell.data)
-        dest.chmod(0o755)
+        # the mode it has in the image: a 0644 script cannot start, even for root
+        dest.chmod(0o755 if executable_in_image(model, script) else 0o644)
     for name in standins:
         install_standin(root / "usr/local/bin", name)
         install_standin(root / "usr/bin", name)

@@ -75,6 +75,7 @@ def test_a_script_that_appears_is_followed(repo: Path) -> None:
     (repo / "Dockerfile").write_text(DOCKERFILE)
     assert codes(Path(".")) == ["EL100"]  # start.sh is missing
     (repo / "start.sh").write_text(NO_EXEC)  # no file the model read has changed
+    (repo / "start.sh").chmod(0o755)  # as committed (a 0644 start script is EL112)
     assert codes(Path(".")) == NO_EXEC_CODES
 
 
@@ -129,6 +130,7 @@ def test_files_named_one_by_one_are_not_cached(project: Path) -> None:
 
 def test_never_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "start.sh").write_text(NO_EXEC)
+    (tmp_path / "start.sh").chmod(0o755)  # as committed (a 0644 start script is EL112)
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)  # no .git: not a repository
     monkeypatch.chdir(tmp_path)
     assert codes(Path(".")) == NO_EXEC_CODES

@@ -95,6 +95,7 @@ def test_symlinked_script_leaving_repository(tmp_path: Path) -> None:
 def test_unparseable_shell_is_still_analysed(tmp_path: Path) -> None:
     # gunicorn reaps: EL103 alone (no EL104 for the PID 1 its fix leaves)
     (tmp_path / "start.sh").write_text("#!/bin/bash\nif [[ $x == ; then\n  :\nfi\ngunicorn app:app\n")
+    (tmp_path / "start.sh").chmod(0o755)
     (tmp_path / "Dockerfile").write_text(
         'FROM python:3.12-slim\nCOPY start.sh /start.sh\nCMD ["/start.sh"]\n')
     r = invoke(["check", "--format", "json", "."], tmp_path)
@@ -317,6 +318,7 @@ def test_context_above_the_dockerfile_without_a_git_repository(tmp_path: Path) -
     (tmp_path / "docker" / "Dockerfile").write_text(
         'FROM python:3.12-slim\nCOPY scripts/start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n')
     (tmp_path / "scripts" / "start.sh").write_text("#!/bin/sh\ngunicorn app:app\n")
+    (tmp_path / "scripts" / "start.sh").chmod(0o755)
     r = invoke(["check", "--format", "json", "--context", ".", "docker/Dockerfile"], tmp_path)
     assert [(d["rule"], d["path"]) for d in json.loads(r.stdout)] == [
         ("EL103", "scripts/start.sh")]

@@ -69,9 +69,11 @@ def test_show_fixes_lists_each_fix(repo: Path) -> None:
 
 def test_statistics_counts_per_rule_most_first(repo: Path) -> None:
     (repo / "start.sh").write_text("#!/bin/sh\ngunicorn app:app\n")
+    (repo / "start.sh").chmod(0o755)  # as committed (a 0644 start script is EL112)
     (repo / "svc/Dockerfile").write_text(
         'FROM python:3.12-slim\nCOPY start.sh /start.sh\nCMD ["/start.sh"]\n')
     (repo / "svc/start.sh").write_text("#!/bin/sh\ngunicorn app:app\n")
+    (repo / "svc/start.sh").chmod(0o755)  # as committed (a 0644 start script is EL112)
     (repo / "web.Dockerfile").write_text(
         'FROM python:3.12-slim\nCOPY start.sh /start.sh\nCMD ["/start.sh"]\n')
     r = check("--statistics", ".")

@@ -71,10 +71,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / ".git").mkdir(parents=True)
     files = {
         "api/Dockerfile": ('FROM debian:12-slim\nCOPY start.sh /start.sh\n'
-                           'ENTRYPOINT ["tini", "--", "/start.sh"]\n'),
+                           'ENTRYPOINT ["tini", "--", "/start.sh"]\n'
+                           "RUN apt-get update && apt-get install -y tini\n"),
         "api/start.sh": "#!/bin/sh\ngunicorn app:app\n",
         "worker/Dockerfile": ('FROM debian:12-slim\nCOPY run /app/run\nCOPY app.py /app.py\n'
-                              'ENTRYPOINT ["tini", "--", "/app/run"]\n'),
+                              'ENTRYPOINT ["tini", "--", "/app/run"]\n'
+                              "RUN apt-get update && apt-get install -y tini\n"),
         "worker/run": "#!/usr/bin/env bash\nexec python /app.py\n",
         "worker/app.py": "#!/usr/bin/env python3\nprint(1)\n",
         "web/Dockerfile": ('FROM mcr.microsoft.com/dotnet/aspnet:8.0-noble\n'
@@ -86,6 +88,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         p = root / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
+        if p.read_text().startswith("#!"):
+            p.chmod(0o755)  # as committed: a start script is executable (EL112)
     monkeypatch.chdir(root)
     return root
 

@@ -11,13 +11,14 @@ from click.testing import CliRunner, Result
 from entrylint.cli import main
 from entrylint.config import Config, ConfigError, ConfigLoader, load_config
 
-# EL101 (info: ash execs it) and EL104 (warning), both on line 2.
+# EL101 (warning: it works only because ash execs it) and EL104 (warning), both on line 2.
 SHELL_FORM = "FROM node:22-alpine\nCMD node server.js\n"
 # Only EL104 (warning).
 NO_INIT = 'FROM node:22-slim\nCMD ["node", "server.js"]\n'
 # EL103 in docker/start.sh.
 SCRIPT_DF = ('FROM debian:12-slim\nCOPY docker/start.sh /start.sh\n'
-             'ENTRYPOINT ["tini", "--", "/start.sh"]\n')
+             'ENTRYPOINT ["tini", "--", "/start.sh"]\n'
+             "RUN apt-get update && apt-get install -y tini\n")
 SCRIPT = "#!/bin/sh\nset -e\ngunicorn app:app\n"
 
 
@@ -26,6 +27,8 @@ def write(root: Path, files: dict[str, str]) -> None:
         p = root / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(textwrap.dedent(text))
+        if p.read_text().startswith("#!"):
+            p.chmod(0o755)  # as committed: a start script is executable (EL112)
 
 
 def run(*args: str) -> Result:
@@ -42,7 +45,7 @@ def test_defaults_report_everything(repo: Path) -> None:
     r = run()
     assert r.exit_code == 1
     assert rules_of(r) == ["EL101", "EL104"]
-    assert "EL101 [info]" in r.output and "EL104 [warning]" in r.output
+    assert "EL101 [warning]" in r.output and "EL104 [warning]" in r.output
 
 
 def test_entrylint_toml_ignore_and_prefix_select(repo: Path) -> None:

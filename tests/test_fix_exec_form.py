@@ -1,4 +1,5 @@
-"""Fixes of EL105 (exec-form `sh -c` without exec) and EL106 (`["exec", …]`)."""
+"""Fixes of EL105 (exec-form `sh -c` without exec) and EL106 (`["exec", …]`); EL109 (a
+keepalive after the server) has none."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.cli_helpers import invoke_in
 def fix(tmp_path: Path, dockerfile: str) -> tuple[int, str]:
     (tmp_path / ".git").mkdir(exist_ok=True)
     (tmp_path / "Dockerfile").write_text(dockerfile)
-    r = invoke_in(tmp_path, ["check", "--fix", "--select", "EL105,EL106", "."])
+    r = invoke_in(tmp_path, ["check", "--fix", "--select", "EL105,EL106,EL109", "."])
     return r.exit_code, (tmp_path / "Dockerfile").read_text()
 
 

@@ -11,12 +11,17 @@ are reaped).
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from entrylint import facts
+from entrylint.config import ConfigLoader
 from entrylint.engine import lint_paths
 from entrylint.model import load
 from entrylint.pidns import CommandExited, CommandNotFound
@@ -90,7 +95,7 @@ def test_fix_fixture(name: str, unsafe: bool, tmp_path: Path) -> None:
     assert {f: m for f, (_, m) in after.items()} == {f: m for f, (_, m) in before.items()}
     assert set(after) == set(before), "no stray temporary files"
     # (a) the fixed files re-lint without a fix that --fix would apply
-    result = lint_paths([repo])
+    result = lint_paths([repo], config=ConfigLoader())  # the fixture's .entrylint.toml too
     left = sorted(d.rule for d in result.diagnostics)
     applicable = [d for d in result.diagnostics if d.fix is not None
                   and (unsafe or d.fix.applicability.value == "safe")]
@@ -136,6 +141,7 @@ class Seen:
     started: bool  # the app started (wrote READY)
     term: bool = False  # the app got SIGTERM and PID 1 was gone within 2 s
     zombies: int | None = None  # zombies in the namespace before the stop
+    graceful: bool = False  # it got its graceful-stop signal (Case.graceful), not SIGTERM
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,8 @@ class Case:
     files: tuple[tuple[str, str], ...] = ()
     #: False: only the container's PATH (mapped), so a missing program is not found
     host_path: bool = True
+    #: the stand-ins stop gracefully on this signal (``QUIT``: nginx, php-fpm), fast on TERM
+    graceful: str | None = None
 
 
 LOST = Seen(started=True, term=False, zombies=0)  # a shell stays PID 1: reaps, swallows TERM
@@ -188,6 +196,14 @@ CASES: dict[str, Case] = {
     "fix-sh-c-trap": Case(LOST, FIXED, unsafe=True),
     # the comment inside the continued CMD is moved above it
     "fix-continued-comment": Case(LOST, FIXED),
+    # EL107: /sbin/tini is Alpine's path; Debian's package installs /usr/bin/tini
+    "fix-tini-path": Case(Seen(started=False), FIXED),
+    # EL112: `#!/bin/sh\r` names no program; a 0644 script cannot be executed
+    "fix-crlf-entrypoint": Case(Seen(started=False), FIXED),
+    "fix-entrypoint-chmod": Case(Seen(started=False), FIXED),
+    # EL115: SIGTERM stops nginx at once; STOPSIGNAL SIGQUIT makes docker stop graceful
+    "fix-nginx-stopsignal": Case(FIXED, Seen(started=True, term=True, zombies=0, graceful=True),
+                                 standins=("nginx",), graceful="QUIT"),
 }
 _BUILD_ONLY = ("what broke was the build (apt-get install tini where it cannot work); the "
                "fixture checks that no install is added")
@@ -199,17 +215,24 @@ NOT_RUN = {
                        "fixture checks that the SHELL is kept",
     "fix-crlf-script": "a CRLF script cannot run under /bin/sh at all (`set -e\\r`); the fixture "
                        "checks that the fix keeps its bytes and line endings",
+    "fix-uwsgi-flags": "a stand-in cannot show uWSGI's own reaping and reload-on-SIGTERM; "
+                       "test_uwsgi_fix_adds_the_measured_flags ties the fix to the measured row",
 }
 
 
 def observe(repo: Path, scratch: Path, case: Case) -> tuple[Seen, str]:
-    """What the start-up does as PID 1, and its output (for assertion messages)."""
+    """What the start-up does as PID 1 when ``docker stop`` sends the image's STOPSIGNAL, and
+    its output (for assertion messages)."""
     model = load(repo / "Dockerfile")
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)
     argv, env, cwd = container_command(model, root, case.standins,
                                        files={c: Path(h) for c, h in case.files},
                                        host_path=case.host_path)
+    if case.graceful is not None:
+        env["PID1_GRACEFUL"] = case.graceful
+    stop = model.final.effective_stopsignal()
+    sig = signal.Signals[facts.signal_name(stop.args)] if stop is not None else signal.SIGTERM
     record = scratch / "record.log"
     record.unlink(missing_ok=True)
     log = scratch / "output.log"
@@ -220,9 +243,9 @@ def observe(repo: Path, scratch: Path, case: Case) -> tuple[Seen, str]:
                     seen = Seen(started=False)
                 else:
                     zombies = run.zombies()
-                    seconds = run.docker_stop(2.0)
+                    seconds = run.docker_stop(2.0, sig)
                     seen = Seen(started=True, term=run.got_term() and seconds is not None,
-                                zombies=zombies)
+                                zombies=zombies, graceful=run.stopped_gracefully())
         except CommandExited:  # exited before it was PID 1 long enough to be seen
             seen = Seen(started=False)
         except CommandNotFound:  # Docker too: "executable file not found in $PATH"
@@ -251,3 +274,17 @@ def test_fix_proven_by_running(name: str, tmp_path: Path) -> None:
     run_cli(repo, "--fix", *(["--unsafe-fixes"] if case.unsafe else []))
     seen, how = observe(repo, scratch, case)
     assert seen == case.after, how
+
+
+def test_uwsgi_fix_adds_the_measured_flags() -> None:
+    """The EL111 fix gives uWSGI the flags of the row of docs/pid1-behaviour.md that reaps and
+    exits on SIGTERM (the stand-in cannot be uWSGI, so this is its proof)."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "pid1-behaviour.md").read_text()
+    rows = json.loads(re.findall(r"^```json\n(.*?)^```$", doc, flags=re.S | re.M)[0])["rows"]
+    good = [r for r in rows if r["kind"] == "server" and r["argv"][0] == "uwsgi"
+            and r["reaps"] != "no" and r["sigterm"] == "exits"]
+    assert good, "no measured uWSGI row that reaps and stops"
+    flags = {a for a in good[0]["argv"] if a in ("--master", "--die-on-term")}
+    fixed = (FIXTURES / "fix-uwsgi-flags" / "expected" / "Dockerfile").read_text()
+    cmd = json.loads(fixed.splitlines()[-1].removeprefix("CMD "))
+    assert cmd[0] == "uwsgi" and flags <= set(cmd) and flags == {"--master", "--die-on-term"}

@@ -20,6 +20,7 @@ def project(tmp_path: Path, script: str) -> Path:
     (tmp_path / ".git").mkdir()
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / "start.sh").write_text(script)
+    (tmp_path / "start.sh").chmod(0o755)
     return tmp_path
 
 
@@ -74,7 +75,7 @@ def test_a_trap_that_does_not_kill_does_not_excuse_wait(tmp_path: Path) -> None:
     repo = project(tmp_path, "#!/bin/sh\ntrap 'echo bye' INT\npython app.py &\nwait $!\n")
     code, out = run(repo)
     assert code == 1
-    assert "start.sh:4:1: EL103" in out
+    assert "start.sh:4:1: EL109" in out
 
 
 def test_exec_suggestion_keeps_assignments_in_front(tmp_path: Path) -> None:
@@ -121,7 +122,8 @@ def test_npm_start_message_says_sigterm_is_lost(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text('FROM node:22-slim\nCMD ["npm", "start"]\n')
     code, out = run(tmp_path)
     assert code == 1
-    assert "does not pass SIGTERM on" in out and '"tini", "-g", "--"' in out
+    assert "EL110 [error]" in out and "never shuts down cleanly" in out
+    assert '"tini", "-g", "--"' in out  # EL104's advice: an init that signals the group
 
 
 def test_eval_suggestion_execs_what_eval_runs(tmp_path: Path) -> None:
@@ -145,11 +147,12 @@ def test_one_string_cmd_under_a_sh_c_entrypoint_is_not_split(tmp_path: Path) -> 
 
 def test_one_string_after_an_init_is_found(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
+    install = "RUN apt-get update && apt-get install -y tini\n"
     (tmp_path / "Dockerfile").write_text(
-        'FROM python:3.12-slim\nENTRYPOINT ["tini", "--", "gunicorn app:app"]\n')
+        f'FROM python:3.12-slim\n{install}ENTRYPOINT ["tini", "--", "gunicorn app:app"]\n')
     code, _out = run(tmp_path, "--fix")
     assert (tmp_path / "Dockerfile").read_text() == (
-        'FROM python:3.12-slim\nENTRYPOINT ["tini", "--", "gunicorn", "app:app"]\n')
+        f'FROM python:3.12-slim\n{install}ENTRYPOINT ["tini", "--", "gunicorn", "app:app"]\n')
     assert code == 0
 
 
@@ -173,17 +176,19 @@ def test_trap_and_wait_then_cleanup_loop_is_fine(tmp_path: Path) -> None:
 def test_exec_keepalive_and_double_quoted_trap_are_reported(tmp_path: Path) -> None:
     repo = project(tmp_path, "#!/bin/sh\npython app.py &\nexec tail -f /dev/null\n")
     code, out = run(repo)
-    assert code == 1 and "start.sh:3:1: EL103" in out
+    assert code == 1 and "start.sh:3:1: EL109" in out
     (repo / "start.sh").write_text(
         '#!/bin/sh\ntrap "kill -TERM $PID" TERM\npython app.py & PID=$!\nwait $PID\n')
     code, out = run(repo)
-    assert code == 1 and "start.sh:4:1: EL103" in out
+    assert code == 1 and "start.sh:4:1: EL109" in out
 
 
 def test_nothing_after_an_unconditional_exec_runs(tmp_path: Path) -> None:
     repo = project(tmp_path, "#!/bin/sh\nexec gunicorn app:app\nsleep infinity\n")
     code, out = run(repo)
-    assert code == 0, out
+    # not a keepalive (EL109) and not a missing exec (EL103): dead code, which EL113 names
+    assert code == 1 and "EL103" not in out and "EL109" not in out, out
+    assert "start.sh:3:1: EL113 [warning] this never runs" in out
 
 
 # -- fifth QA pass -------------------------------------------------------------------------
@@ -201,7 +206,7 @@ def test_endless_loops_are_not_excused(tmp_path: Path, loop: str) -> None:
     repo = project(tmp_path, f"#!/bin/bash\ntrap 'kill -TERM $PID' TERM\npython app.py &\n"
                              f"PID=$!\n{loop}\n")
     code, out = run(repo)
-    assert code == 1 and "start.sh:5:1: EL103" in out and "ends in a loop" in out
+    assert code == 1 and "start.sh:5:1: EL109" in out and "ends in a loop" in out
 
 
 def test_one_string_cmd_through_sh_c_exec_args(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from entrylint import knowledge
+from entrylint import facts, knowledge
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "pid1-behaviour.md"
 
@@ -139,3 +139,54 @@ def test_exec_form_python_does_not_reap() -> None:
     for row in rows:
         assert row["reaps"] == "no"
         assert not knowledge.reaps(row["argv"])
+
+
+PRIVILEGE = _pick(kind="privilege")
+
+
+@pytest.mark.parametrize("row", PRIVILEGE, ids=_ids(PRIVILEGE))
+def test_privilege_drops(row: dict[str, Any]) -> None:
+    """EL108's facts: which drops exec, which stay; what they do with SIGTERM and orphans."""
+    prog = row["program"]
+    if prog in facts.EXEC_DROPS:
+        assert row["app_is_pid1"] and prog in knowledge.EXEC_WRAPPERS, row["case"]
+        return
+    drop = facts.PRIVILEGE_DROPS[prog]
+    assert prog in knowledge.SIGNAL_SWALLOWERS and not row["app_is_pid1"], row["case"]
+    assert (row["reaps"] == "yes") == drop.reaps == knowledge.reaps(row["argv"]), row["case"]
+    dropped = facts.dropped_command(prog, row["argv"][1:])
+    assert dropped is not None
+    if dropped.text is not None and not dropped.text.startswith("exec "):
+        assert row["sigterm"] == "lost", row["case"]  # dash runs the app as its child
+        return
+    assert row["sigterm"] == "exits", row["case"]
+    assert all(c == 143 for c in row["returncode"]) == drop.exits_143, row["case"]
+    assert row["stop_seconds"] >= drop.stop_delay * 0.9, row["case"]
+
+
+UWSGI = [r for r in SERVERS if r["server"].startswith("uwsgi")]
+
+
+@pytest.mark.parametrize("row", UWSGI, ids=_ids(UWSGI))
+def test_uwsgi_needs_master_and_die_on_term(row: dict[str, Any]) -> None:
+    """EL111: only --master --die-on-term both reaps and stops on SIGTERM."""
+    master = "--master" in row["argv"]
+    die = "--die-on-term" in row["argv"]
+    assert (row["reaps"] != "no") == master, row["case"]
+    if master:
+        assert (row["sigterm"] == "exits") == die, row["case"]
+    assert "uwsgi" in facts.FLAG_FIXABLE_SERVERS
+
+
+DEV = [r for r in SERVERS if facts.dev_server(r["argv"]) is not None]
+
+
+@pytest.mark.parametrize("row", DEV, ids=_ids(DEV))
+def test_dev_servers_do_not_stop_cleanly(row: dict[str, Any]) -> None:
+    """EL111: every development server measured ignores SIGTERM or loses it, and never reaps."""
+    assert row["sigterm"] in ("ignored", "lost"), row["case"]
+    assert row["reaps"] == "no", row["case"]
+
+
+def test_dev_server_rows_exist() -> None:
+    assert {facts.dev_server(r["argv"]) for r in DEV} >= {"flask run", "manage.py runserver"}

@@ -14,10 +14,11 @@ CASES = {
     "shell-form": ({"Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY app.py .\n"
                                   "CMD python app.py --port 8000\n", "app.py": ""},
                    {"EL101", "EL104"}),
-    # the script runs flask as a child (EL103); once exec'd, flask never reaps (EL104)
+    # the script runs the app as a child (EL103); once exec'd, python never reaps (EL104)
+    # (not `flask run`: a development server as PID 1 is EL111, which has no fix)
     "script": ({"Dockerfile": "FROM python:3.12-slim\nCOPY start.sh /start.sh\n"
                               "ENTRYPOINT [\"/start.sh\"]\n",
-                "start.sh": "#!/bin/sh\nset -e\nflask run --host 0.0.0.0\n"},
+                "start.sh": "#!/bin/sh\nset -e\npython /srv/app.py --port 8000\n"},
                {"EL103", "EL104"}),
     # gunicorn reaps: the exec is all it needs
     "reaping-server": ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"},
@@ -30,6 +31,8 @@ def test_check_reports_all_then_one_fix_leaves_nothing(name: str, repo: Path) ->
     files, rules = CASES[name]
     for path, text in files.items():
         (repo / path).write_text(text)
+        if text.startswith("#!"):
+            (repo / path).chmod(0o755)  # as committed (else EL112 too)
     r = invoke_in(repo, ["check", "--format", "json", "."])
     found = json.loads(r.stdout)
     assert {d["rule"] for d in found} == rules

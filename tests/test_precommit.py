@@ -65,6 +65,8 @@ def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
         p = repo / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
+        if p.read_text().startswith("#!"):
+            p.chmod(0o755)  # as committed: a start script is executable (EL112)
     _git(repo, "add", ".")
     _git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
     return repo

@@ -43,7 +43,7 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
     ("no-trap-background-wait",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/bin/bash\", \"/boot.sh\"]\n",
       "boot.sh": "#!/bin/bash\nmyserver &\nwait $!\n"},
-     [("EL103", "boot.sh", 3)]),
+     [("EL109", "boot.sh", 3)]),  # background-without-forwarding (was EL103)
     # a trap that calls a function that asks the server to stop
     ("trap-nested-stop",
      {"Dockerfile": "FROM nginx:1.27\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
@@ -56,7 +56,7 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
                     "CMD [\"app:start\"]\n",
       "boot.sh": "#!/bin/bash\nset -e\ncase \"$1\" in\n  app:start)\n    exec nginx ;;\n"
                  "  app:init)\n    do_migrations ;;\n  *)\n    exec \"$@\" ;;\nesac\n"},
-     []),
+     [("EL115", "Dockerfile", 3)]),  # nginx on Debian without STOPSIGNAL SIGQUIT
     # `exec $(which squid)` and a literal bash array in `set -- "${DEFAULT[@]}"`
     ("which-and-array",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
@@ -90,7 +90,7 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
                     "CMD [\"web\"]\n",
       "boot.sh": "#!/bin/bash\nif [[ \"$1\" == \"web\" ]]; then\n  exec nginx -g \"daemon off;\"\n"
                  "fi\nexec \"$@\"\n"},
-     []),
+     [("EL115", "Dockerfile", 3)]),  # nginx on Debian without STOPSIGNAL SIGQUIT
     # ... and with another CMD, "$@" is what runs: node never reaps
     ("if-guard-other-command",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
@@ -107,6 +107,8 @@ def test_real_pattern(repo: Path, files: dict[str, str],
                       expected: list[tuple[str, str, int]]) -> None:
     for name, text in files.items():
         (repo / name).write_text(text)
+        if text.startswith("#!"):
+            (repo / name).chmod(0o755)  # as committed (a 0644 start script is EL112)
     r = invoke_in(repo, ["check", "--format", "json", "."])
     got = sorted((d["rule"], d["path"], d["line"]) for d in json.loads(r.stdout))
     assert got == sorted(expected), r.output

@@ -85,6 +85,7 @@ def repo(tmp_path: Path) -> Path:
     (root / ".git").mkdir(parents=True)
     (root / "Dockerfile").write_text(SHELL_FORM)
     (root / "start.sh").write_text(SCRIPT)
+    (root / "start.sh").chmod(0o755)  # as committed (a 0644 start script is EL112)
     return root
 
 

@@ -23,6 +23,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / ".git").mkdir(parents=True)
     (root / "svc/docker").mkdir(parents=True)
     (root / "svc/docker/start.sh").write_text("#!/bin/sh\nset -e\ngunicorn app:app\n")
+    (root / "svc/docker/start.sh").chmod(0o755)  # as committed (a 0644 start script is EL112)
     monkeypatch.chdir(root)
     return root
 

@@ -21,6 +21,8 @@ def lint(root: Path, dockerfile: str, files: dict[str, str] | None = None,
         p = root / name
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
+        if p.read_text().startswith("#!"):
+            p.chmod(0o755)  # as committed: a start script is executable (EL112)
     result = lint_paths([root / "Dockerfile"], **kw)  # type: ignore[arg-type]
     return [(d.rule, d.line, d.message) for d in result.diagnostics]
 
@@ -85,12 +87,13 @@ def test_comment_only_covers_the_next_instruction(repo: Path) -> None:
 
 HEREDOC = (
     "FROM debian:12-slim\n"
-    "COPY <<EOF /start.sh\n"
+    "COPY --chmod=755 <<EOF /start.sh\n"
     "#!/bin/sh\n"
     "echo starting\n"
     "gunicorn app:app\n"
     "EOF\n"
     'ENTRYPOINT ["tini", "--", "/start.sh"]\n'
+    "RUN apt-get update && apt-get install -y tini\n"
 )
 
 
@@ -105,7 +108,8 @@ def test_heredoc_script_line(repo: Path) -> None:
 
 
 SCRIPT_DF = ('FROM debian:12-slim\nCOPY start.sh /start.sh\n'
-             'ENTRYPOINT ["tini", "--", "/start.sh"]\n')
+             'ENTRYPOINT ["tini", "--", "/start.sh"]\n'
+             "RUN apt-get update && apt-get install -y tini\n")
 SCRIPT = '#!/bin/sh\nset -e\nif [ -n "$A" ]; then\n  flask run\nelse\n  gunicorn app\nfi\n'
 
 

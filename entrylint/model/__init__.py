@@ -15,13 +15,16 @@ Rules only read this model.  Everything that touches the file system happens her
 
 from __future__ import annotations
 
+import json
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from entrylint.dockerfile import Dockerfile, Instruction, parse
 from entrylint.model.compose import ComposeInfo, find_compose
 from entrylint.model.context import BuildContext, display_path, find_repo_root
+from entrylint.model.imagefs import ContextFile
 from entrylint.model.shellexec import ShellExec, analyse_shell_text
 from entrylint.model.stages import DEFAULT_PATH, Setting, Stage, build_stages, effective
 from entrylint.model.startup import Follower, Launch, Script, Unresolved
@@ -61,6 +64,11 @@ class ImageModel:
     #: Every file whose contents the model depends on: the Dockerfile, the scripts it tried to
     #: read, the ignore file and the compose files it parsed (the result cache's key).
     read_files: list[Path] = field(default_factory=list)
+    #: ``scripts`` of the package.json that COPY puts in the final stage's WORKDIR (None when
+    #: there is none, or it cannot be read): what ``npm start`` runs.
+    package_scripts: dict[str, str] | None = None
+    #: the ``stop_signal`` of the compose services that run the image (it overrides STOPSIGNAL)
+    compose_stop_signal: str | None = None
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -142,6 +150,24 @@ def _args_offset(source: SourceFile, ins: Instruction) -> int:
     return pos
 
 
+def _package_scripts(stage: Stage, context: BuildContext) -> dict[str, str] | None:
+    """The ``scripts`` of package.json in the stage's WORKDIR, when it comes from the context."""
+    hit = stage.fs.file(posixpath.join(stage.workdir, "package.json"))
+    if hit is None or not isinstance(hit[1], ContextFile):
+        return None
+    got = context.read(hit[1].path)
+    if isinstance(got, SourceError):
+        return None
+    try:
+        doc = json.loads(got.data)
+    except ValueError:
+        return None
+    scripts = doc.get("scripts") if isinstance(doc, dict) else None
+    if not isinstance(scripts, dict):
+        return None
+    return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction | None:
     if ep is not None and ep.instruction is not None:
         return ep.instruction
@@ -149,7 +175,8 @@ def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction |
 
 
 def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
-          target: str | None, build_args: dict[str, str], compose_init: bool) -> ImageModel:
+          target: str | None, build_args: dict[str, str], compose_init: bool,
+          compose_stop_signal: str | None = None) -> ImageModel:
     df = parse(source)
     build_context = BuildContext(context, repo_root, path)
     stages = build_stages(df, build_context, build_args)
@@ -169,7 +196,9 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
         start=None, scripts=follower.scripts, unresolved=follower.unresolved,
         compose_init=compose_init, notes=build_context.notes, target=target,
         opaque=follower.opaque, read_files=build_context.read_files,
+        compose_stop_signal=compose_stop_signal,
     )
+    model.package_scripts = _package_scripts(final, build_context)
     argv = model.start_argv
     if argv is None and entrypoint is not None and entrypoint.instruction is None:
         argv = model._argv(assume_wrapper=True)
@@ -209,7 +238,7 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
         compose = find_compose(path, root)
     ctx = context or compose.context or path.parent
     model = build(path, source, ctx, root, target=target, build_args=build_args or {},
-                  compose_init=compose.init)
+                  compose_init=compose.init, compose_stop_signal=compose.stop_signal)
     model.read_files += compose.read
     return model
 

@@ -16,6 +16,9 @@ class ComposeInfo:
     file: Path | None = None
     #: every compose file parsed on the way (whether or not it builds the Dockerfile)
     read: list[Path] = field(default_factory=list)
+    #: the ``stop_signal`` that every service running the image sets (None: not all, or
+    #: not the same one)
+    stop_signal: str | None = None
 
 
 def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
@@ -41,6 +44,7 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
             if not isinstance(services, dict):
                 continue
             found: list[bool] = []
+            signals: list[object] = []
             images: set[str] = set()
             for svc in services.values():
                 if not isinstance(svc, dict):
@@ -56,6 +60,7 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
                 ctx_path = (directory / ctx).resolve()
                 if (ctx_path / dfname).resolve() == target:
                     found.append(svc.get("init") is True)
+                    signals.append(svc.get("stop_signal"))
                     context = ctx_path
                     if isinstance(svc.get("image"), str):
                         images.add(svc["image"])
@@ -63,7 +68,11 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
             for svc in services.values():
                 if isinstance(svc, dict) and "build" not in svc and svc.get("image") in images:
                     found.append(svc.get("init") is True)
+                    signals.append(svc.get("stop_signal"))
             if found:
-                # every service that runs this image must have an init for EL104 to hold off
-                return ComposeInfo(context=context, init=all(found), file=f, read=read)
+                # every service that runs this image must have an init for EL104 to hold off,
+                # and the same stop_signal for EL115
+                same = signals[0] if len(set(map(str, signals))) == 1 else None
+                return ComposeInfo(context=context, init=all(found), file=f, read=read,
+                                   stop_signal=same if isinstance(same, str) else None)
     return ComposeInfo(read=read)

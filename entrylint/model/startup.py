@@ -61,6 +61,8 @@ class Script:
     made_executable: bool = False
     #: a ``RUN`` that rewrites it in place (``sed -i``, ``dos2unix``)
     rewritten_by: Instruction | None = None
+    #: Run as a program (its ``#!`` line picks the interpreter), not as ``sh script``
+    run_directly: bool = True
 
     def file_offset(self, offset: int) -> int:
         """Where byte ``offset`` of the script's own text is in :attr:`file`.
@@ -353,7 +355,8 @@ class Follower:
                         interpreter=interp, args=argv[1:], heredoc=heredoc,
                         origin=entry.instruction, under_init=under_init, offsets=offsets,
                         chmod=entry.chmod, made_executable=stage.fs.is_executable(cpath),
-                        rewritten_by=stage.fs.rewritten.get(cpath))
+                        rewritten_by=stage.fs.rewritten.get(cpath),
+                        run_directly=interpreter is None)
         if all(s.container_path != cpath for s in self.scripts):
             self.scripts.append(script)
         launch = Launch("script", argv, where, script=script, from_context=True,

@@ -1,0 +1,143 @@
+"""Fix builders for the catalog rules EL107-EL115 (the older rules' fixes are in
+:mod:`entrylint.fixes`, whose helpers these reuse).  Each is offered as *safe* only where the
+rule's docs say why nothing else changes; the PID-1 run tests prove the safe ones.  Like every
+fix, they are built by :func:`entrylint.fixguard.offer`."""
+
+from __future__ import annotations
+
+from entrylint.diagnostics import Edit, Fix
+from entrylint.dockerfile import Instruction, parse_json_array, split_words
+from entrylint.fixes import eol_at, json_array, plain_argv, replace_args
+from entrylint.fixguard import RewritesInstruction, RunsInit, offer
+from entrylint.model import ImageModel, Launch, Script
+
+#: Programs a package script may start that are on PATH without npm's node_modules/.bin.
+_ON_PATH = frozenset({"node", "nodejs", "bun", "deno"})
+
+
+def _script_name(argv: list[str | None]) -> str | None:
+    """``npm start`` -> ``start``; ``npm run web`` / ``yarn web`` / ``pnpm run web`` -> ``web``."""
+    words = [a for a in argv[1:] if a is not None and not a.startswith("-")]
+    if len(argv) != len(words) + 1 or not words:
+        return None
+    if words[0] in ("run", "run-script") and len(words) == 2:
+        return words[1]
+    if len(words) == 1 and (words[0] in ("start", "test") or argv[0] in ("yarn", "pnpm")):
+        return words[0]
+    return None
+
+
+def package_script_argv(model: ImageModel, argv: list[str | None]) -> list[str] | None:
+    """The exec form of what ``npm start`` (or ``npm run NAME``) runs, from package.json,
+    when it is one simple command of a program that is on PATH without npm."""
+    scripts = model.package_scripts
+    name = _script_name(argv) if argv and argv[0] in ("npm", "yarn", "pnpm") else None
+    if scripts is None or name is None or name not in scripts:
+        return None
+    words, _why = plain_argv(scripts[name])
+    if not words:
+        return None
+    first = words[0]
+    if first not in _ON_PATH and not first.startswith(("/", "./")):
+        return None  # `next start`: only npm puts node_modules/.bin on PATH
+    return words
+
+
+def package_script_fix(model: ImageModel, ins: Instruction, argv: list[str | None]
+                       ) -> Fix | None:
+    """EL110: ``CMD ["npm", "start"]`` -> ``CMD ["node", "server.js"]`` (unsafe)."""
+    if ins.exec_form is None or ins.exec_form != argv:
+        return None
+    words = package_script_argv(model, argv)
+    if words is None:
+        return None
+    name = _script_name(argv)
+    scripts = model.package_scripts or {}
+    hooks = [h for h in (f"pre{name}", f"post{name}") if h in scripts]
+    lost = f" and the `{'`/`'.join(hooks)}` script{'s' if len(hooks) > 1 else ''}" \
+        if hooks else ""
+    edits = replace_args(model, ins, words)
+    return offer(model, f"run package.json's `{name}` script directly: `{json_array(words)}`",
+                 edits, [RewritesInstruction(ins, edits)],
+                 unsafe=[f"npm's PATH and npm_* variables{lost} no longer apply"])
+
+
+def lf_endings_fix(model: ImageModel, script: Script) -> Fix | None:
+    """EL112: a CRLF start script -> LF line endings (the whole file, which is only the script:
+    heredocs are part of the Dockerfile and are not rewritten)."""
+    if script.heredoc is not None or not script.file.crlf:
+        return None
+    data = script.file.data
+    text = data.decode("utf-8", errors="strict").replace("\r\n", "\n")
+    return offer(model, "convert the script to LF line endings: the kernel reads `#!/bin/sh\\r` "
+                        "as a program named `sh\\r`",
+                 (Edit(script.file.path, 0, len(data), text),), [])
+
+
+def copy_chmod_fix(model: ImageModel, script: Script) -> Fix | None:
+    """EL112: ``COPY start.sh /`` -> ``COPY --chmod=755 start.sh /`` when the COPY copies only
+    this script (BuildKit, the default builder since Docker 23, honours ``--chmod``)."""
+    ins = script.origin
+    if ins is None or ins.keyword not in ("COPY", "ADD") or script.chmod is not None:
+        return None
+    flags, rest = ins.flags_and_rest()
+    if "from" in flags or "chmod" in flags:
+        return None
+    words = parse_json_array(rest) or split_words(rest, model.dockerfile.escape)
+    sources = words[:-1]
+    if len(sources) != 1 or any(ch in sources[0] for ch in "*?[") or "://" in sources[0]:
+        return None
+    return offer(model, f"make it executable in the image: `{ins.keyword} --chmod=755 …`",
+                 (Edit(model.source.path, ins.keyword_end, ins.keyword_end, " --chmod=755"),),
+                 [])
+
+
+def stopsignal_fix(model: ImageModel, anchor: Instruction, signal: str) -> Fix | None:
+    """EL115: ``STOPSIGNAL SIGQUIT`` on its own line before ``anchor`` (the final stage's
+    CMD or ENTRYPOINT)."""
+    start = model.source.line_start(anchor.start_line)
+    eol = eol_at(model.source, model.source.line_end(anchor.start_line))
+    return offer(model, f"add `STOPSIGNAL {signal}`, the server's graceful stop",
+                 (Edit(model.source.path, start, start, f"STOPSIGNAL {signal}{eol}"),), [])
+
+
+def remove_instruction_fix(model: ImageModel, ins: Instruction) -> Fix | None:
+    """EL114: delete a dead instruction, with its line ending (unsafe: the author may have
+    meant that one)."""
+    start = model.source.line_start(ins.start_line)
+    end = model.source.line_end(ins.end_line)
+    data = model.source.data
+    if data[end : end + 2] == b"\r\n":
+        end += 2
+    elif data[end : end + 1] == b"\n":
+        end += 1
+    return offer(model, f"remove the {ins.keyword} of line {ins.start_line}: a later one "
+                        f"replaces it", (Edit(model.source.path, start, end, ""),), [],
+                 unsafe=["the author may have meant this one"])
+
+
+def init_path_fix(model: ImageModel, start: Launch, right: str) -> Fix | None:
+    """EL107: ``ENTRYPOINT ["/sbin/tini", …]`` -> ``["/usr/bin/tini", …]``, where the image's
+    package puts it."""
+    ins = start.where
+    form = ins.exec_form if ins is not None else None
+    if ins is None or not form or form[0] != start.argv[0]:
+        return None
+    edits = replace_args(model, ins, [right, *form[1:]])
+    return offer(model, f"use `{right}`, where the package installs {start.name}", edits,
+                 [RunsInit(model.final, right, right), RewritesInstruction(ins, edits)])
+
+
+def uwsgi_flags_fix(model: ImageModel, launch: Launch, missing: list[str]) -> Fix | None:
+    """EL111: ``["uwsgi", …]`` -> ``["uwsgi", "--master", "--die-on-term", …]``."""
+    ins = launch.where
+    form = ins.exec_form if ins is not None else None
+    if ins is None or form is None:
+        return None
+    positions = [i for i, a in enumerate(form) if a.rsplit("/", 1)[-1] == "uwsgi"]
+    if len(positions) != 1 or form[positions[0]:] != list(launch.argv):
+        return None
+    i = positions[0] + 1
+    edits = replace_args(model, ins, [*form[:i], *missing, *form[i:]])
+    return offer(model, f"add `{' '.join(missing)}`: uWSGI then reaps and stops on SIGTERM",
+                 edits, [RewritesInstruction(ins, edits)])
