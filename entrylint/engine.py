@@ -333,14 +333,10 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
 
 def _repo_root(path: Path, context: Path | None) -> Path:
     """The repository of a Dockerfile, widened as the model widens it for a --context above."""
-    import os
+    from entrylint.model import widened_root
 
     root = repo_root_of(path.parent)
-    if context is not None:
-        ctx_abs = context.resolve()
-        if ctx_abs != root and root not in ctx_abs.parents:
-            root = Path(os.path.commonpath([ctx_abs, root]))
-    return root
+    return widened_root(root, context) if context is not None else root
 
 
 def _announce(jobs: list[_Job], outcomes: Iterator[Linted | FileError],
@@ -399,7 +395,11 @@ def _lint_job(shared: _Shared, job: _Job) -> Linted | FileError:
     if isinstance(model, SourceError):
         return FileError(display_path(Path(model.path)), model.reason)
     model.init_program = job.init
-    diags = lint_model(model, [shared.rules[r] for r in job.rules])
+    try:
+        diags = lint_model(model, [shared.rules[r] for r in job.rules])
+    except RecursionError:
+        return FileError(display_path(job.path), "is nested too deeply to analyse (it or a "
+                                                 "script it runs)")
     if job.assume_init:
         diags = [d for d in diags if d.rule != "EL104"]
     linted = _record(model, diags)

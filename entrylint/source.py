@@ -11,8 +11,9 @@ from pathlib import Path
 
 from entrylint.boundary import BoundaryError, read_regular
 
-#: Files larger than this are not read (a Dockerfile or start script is a few KiB).
-MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Files larger than this are not read (a Dockerfile or start script is a few KiB; the cost of
+#: linting is linear, but a 4 MiB script still takes seconds a pre-commit hook should not).
+MAX_FILE_BYTES = 1024 * 1024
 
 
 class SourceError(Exception):
