@@ -96,6 +96,23 @@ def confine(path: Path, root: Path) -> Path:
     return Path(cur)
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a regular file; ``b""`` for anything else (a FIFO is not
+    opened for reading in a way that could block, nor is a device read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return os.read(fd, size)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def read_regular(path: Path, limit: int, *, root: Path | None = None) -> tuple[bytes, int]:
     """(the bytes of the regular file ``path``, its ``st_mode``).
 

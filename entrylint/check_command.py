@@ -89,7 +89,9 @@ def run(args: CheckArgs) -> NoReturn:
     try:
         loader = _loader(args, say)
         if not args.changed_files and not stdin:
-            _warn_empty(targets, loader)
+            bad = _warn_empty(targets, loader)
+            targets = [p for p in targets if p not in bad]
+            missing += bad
         if stdin:
             from entrylint.stdin import check_stdin
 
@@ -151,13 +153,22 @@ def _loader(args: CheckArgs, say: Callable[[str], None]) -> ConfigLoader:
     return ConfigLoader(args.config_file, overrides, note=say)
 
 
-def _warn_empty(targets: list[Path], loader: ConfigLoader) -> None:
-    from entrylint.discovery import discover
+def _warn_empty(targets: list[Path], loader: ConfigLoader) -> list[Path]:
+    """Warn about directories with no Dockerfile; returns those named like a Dockerfile
+    (`entrylint check Dockerfile`, and it is a folder), which are errors."""
+    from entrylint.discovery import discover, is_dockerfile_name
 
+    bad = []
     for p in targets:
-        if p.is_dir() and next(iter(discover([p], loader.for_path(p).dockerfile_patterns)),
-                               None) is None:
-            click.echo(f"entrylint: warning: no Dockerfiles found in {p}", err=True)
+        patterns = loader.for_path(p).dockerfile_patterns
+        if p.is_dir() and next(iter(discover([p], patterns)), None) is None:
+            if is_dockerfile_name(p.name, patterns):
+                click.echo(f"entrylint: error: {p}: is a directory, not a Dockerfile",
+                           err=True)
+                bad.append(p)
+            else:
+                click.echo(f"entrylint: warning: no Dockerfiles found in {p}", err=True)
+    return bad
 
 
 def lint_options(args: CheckArgs, loader: ConfigLoader,

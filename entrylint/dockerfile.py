@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from entrylint.source import SourceFile
+from entrylint.source import SourceError, SourceFile
 
 #: The value is stripped in code: a lazy ``(.*?)[ \t]*$`` is quadratic on a long blank tail.
 _DIRECTIVE = re.compile(rb"#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=(.*)")
@@ -255,8 +255,10 @@ def parse(source: SourceFile) -> Dockerfile:
                         break
                     i += 1
                 if not found:
-                    body_end = len(data)
-                    last_end = len(data)
+                    # BuildKit refuses the whole file; linting (and fixing) it would act on
+                    # an end that is not where the builder sees one
+                    raise SourceError(source.path, f"line {first + 1}: the heredoc <<{name} is "
+                                                   "never terminated (BuildKit refuses the file)")
                 heredocs.append(
                     Heredoc(
                         name=name,
