@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
 
-import click
+from entrylint import escape
+from entrylint.console import echo_err, echo_out
 
 if TYPE_CHECKING:
     from entrylint.config import ConfigLoader
@@ -52,7 +53,7 @@ class CheckArgs:
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"entrylint: error: {message}", err=True)
+    echo_err(f"entrylint: error: {message}")
     raise SystemExit(EXIT_ERROR)
 
 
@@ -84,7 +85,7 @@ def run(args: CheckArgs) -> NoReturn:
 
     def say(message: str) -> None:
         if args.verbose:
-            click.echo(f"entrylint: {message}", err=True)
+            echo_err(f"entrylint: {message}")
 
     try:
         loader = _loader(args, say)
@@ -135,12 +136,12 @@ def _existing(targets: list[Path], changed: bool) -> tuple[list[Path], list[Path
     if changed:
         missing = []  # a deleted file: nothing to lint, and not an error
     for p in missing:
-        click.echo(f"entrylint: error: {p}: no such file or directory", err=True)
+        echo_err(f"entrylint: error: {p}: no such file or directory")
     # An unreadable file is reported by the linter ("permission denied"), as one found in a
     # directory is; an unreadable directory named here would otherwise look empty.
     closed = [p for p in targets if p.is_dir() and not os.access(p, os.R_OK | os.X_OK)]
     for p in closed:
-        click.echo(f"entrylint: error: {p}: permission denied", err=True)
+        echo_err(f"entrylint: error: {p}: permission denied")
     return [p for p in targets if p not in closed], missing + closed
 
 
@@ -163,11 +164,10 @@ def _warn_empty(targets: list[Path], loader: ConfigLoader) -> list[Path]:
         patterns = loader.for_path(p).dockerfile_patterns
         if p.is_dir() and next(iter(discover([p], patterns)), None) is None:
             if is_dockerfile_name(p.name, patterns):
-                click.echo(f"entrylint: error: {p}: is a directory, not a Dockerfile",
-                           err=True)
+                echo_err(f"entrylint: error: {p}: is a directory, not a Dockerfile")
                 bad.append(p)
             else:
-                click.echo(f"entrylint: warning: no Dockerfiles found in {p}", err=True)
+                echo_err(f"entrylint: warning: no Dockerfiles found in {p}")
     return bad
 
 
@@ -219,7 +219,7 @@ def show(args: CheckArgs, result: Result, report: FixReport | None, loader: Conf
     if args.verbose:
         _verbose(result)
     for e in result.errors:
-        click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        echo_err(f"entrylint: error: {e.path}: {e.reason}")
     diags = result.diagnostics
     terminal = "text" if args.output is not None else args.fmt
     url = docs_url(loader)
@@ -233,27 +233,28 @@ def show(args: CheckArgs, result: Result, report: FixReport | None, loader: Conf
     if args.statistics:
         from entrylint import statistics
 
-        click.echo(statistics.render(diags, "json" if terminal == "json" else "text"),
-                   nl=False, err=err)
+        echo_out(statistics.render(diags, "json" if terminal == "json" else "text"),
+                 nl=False, err=err)
     else:
         # styled always; click strips the styles unless --color / the terminal want them
-        click.echo(render(terminal, diags, result.files, colour=human, errors=result.errors,
-                          docs_url=url), nl=False, err=err)
+        echo_out(render(terminal, diags, result.files, colour=human, errors=result.errors,
+                        docs_url=url), nl=False, err=err)
     if args.show_fixes and report is not None:
         show_fixes(report, err=err or not human)
     if human and not args.quiet:
-        click.echo(summary(result), err=err)
+        echo_out(summary(result), err=err)
     if report is not None and not args.quiet:
-        click.echo(report.summary(), err=err or not human)
+        echo_out(report.summary(), err=err or not human)
 
 
 def show_fixes(report: FixReport, *, err: bool) -> None:
     """``--show-fixes``: each fix applied (or, with ``--diff``, that would be)."""
     if not report.applied:
         return
-    click.echo(f"Fixed {_plural(len(report.applied), 'finding')}:", err=err)
+    echo_out(f"Fixed {_plural(len(report.applied), 'finding')}:", err=err)
     for a in report.applied:
-        click.echo(f"  {a.path}:{a.line}: {a.rule} {a.message}", err=err)
+        echo_out(f"  {escape.terminal(str(a.path))}:{a.line}: {a.rule} "
+                 f"{escape.terminal(a.message)}", err=err)
 
 
 def _verbose(result: Result) -> None:
@@ -262,14 +263,13 @@ def _verbose(result: Result) -> None:
     for m in result.linted:
         shown = display_path(m.path)
         for note in m.notes:
-            click.echo(f"entrylint: {shown}: {note}", err=True)
+            echo_err(f"entrylint: {shown}: {note}")
         for s in m.scripts:
-            click.echo(f"entrylint: {shown}: follows {s.container_path} -> {s.display}",
-                       err=True)
+            echo_err(f"entrylint: {shown}: follows {s.container_path} -> {s.display}")
         for u in m.unresolved:  # and the opaque ones
-            click.echo(f"entrylint: {shown}: cannot follow {u.path}: {u.reason}", err=True)
+            echo_err(f"entrylint: {shown}: cannot follow {u.path}: {u.reason}")
     for line in result.suppressed:
-        click.echo(f"entrylint: {line}", err=True)
+        echo_err(f"entrylint: {line}")
 
 
 def summary(result: Result) -> str:

@@ -74,9 +74,8 @@ class FixReport:
             old, new = self.changes[real]
             label = self.labels.get(real, str(real))
             for line in difflib.unified_diff(
-                old.decode("utf-8").splitlines(keepends=True),
-                new.decode("utf-8").splitlines(keepends=True),
-                fromfile=f"a/{label}", tofile=f"b/{label}",
+                _split_lines(old), _split_lines(new),
+                fromfile=_patch_name("a/", label), tofile=_patch_name("b/", label),
             ):
                 if not line.endswith("\n"):
                     line += "\n\\ No newline at end of file\n"
@@ -87,6 +86,31 @@ class FixReport:
         """Write every changed file, or none.  Returns the errors (empty on success)."""
         return write_files({p: new for p, (_, new) in self.changes.items()},
                            {p: old for p, (old, _) in self.changes.items()}, self.labels)
+
+
+def _split_lines(data: bytes) -> list[str]:
+    """Lines as ``patch`` sees them: split after each ``\\n`` only (``str.splitlines`` also
+    splits at a form feed, NEL or U+2028, which made a malformed patch)."""
+    text = data.decode("utf-8")
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _patch_name(prefix: str, label: str) -> str:
+    """A file name for a ``---``/``+++`` header that ``patch -p1`` reads back exactly, as git
+    writes them: C-quoted when it holds a quote, backslash, control or non-ASCII byte;
+    followed by a tab when it holds a space (patch would stop at the space)."""
+    raw = os.fsencode(prefix + label)
+    if any(b < 0x20 or b >= 0x7f or b in b'"\\' for b in raw):
+        named = {0x22: '\\"', 0x5c: "\\\\", 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r"}
+        body = "".join(named.get(b) or (chr(b) if 0x20 <= b < 0x7f else f"\\{b:03o}")
+                       for b in raw)
+        return f'"{body}"'
+    name = raw.decode("ascii")
+    return name + "\t" if " " in name else name
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -251,26 +275,26 @@ def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: Lin
     """``check --fix`` / ``--diff``: fix, then print the diff or write the files.  Returns the
     report and, when the command must end here, its exit status (``--diff``: 1 if there would
     be changes; 2 after an error)."""
-    import click
+    from entrylint.console import echo_err, echo_out
 
     report = fix_paths(paths, unsafe=unsafe, options=options, progress=progress)
     for label, why in sorted(report.skipped.items()):
-        click.echo(f"entrylint: warning: {label}: not fixed: it {why}", err=True)
+        echo_err(f"entrylint: warning: {label}: not fixed: it {why}")
     for rule in report.non_converging:
-        click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
-                   f"{report.rounds} rounds (they do not converge); please report it", err=True)
+        echo_err(f"entrylint: bug: the fixes of {rule} still change the files after "
+                 f"{report.rounds} rounds (they do not converge); please report it")
     if report.non_converging and not diff:
-        click.echo("entrylint: error: nothing was written, because a fix that does not "
-                   "converge is a bug whose output cannot be trusted", err=True)
+        echo_err("entrylint: error: nothing was written, because a fix that does not "
+                 "converge is a bug whose output cannot be trusted")
         return report, 2
     if diff:
         for e in report.result.errors:
-            click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
-        click.echo(report.diff(), nl=False)
+            echo_err(f"entrylint: error: {e.path}: {e.reason}")
+        echo_out(report.diff(), nl=False)
         return report, 2 if report.result.errors else 1 if report.changes else 0
     errors = report.write()
     for e in errors:
-        click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        echo_err(f"entrylint: error: {e.path}: {e.reason}")
     return report, 2 if errors else None
 
 
