@@ -55,7 +55,7 @@ def test_no_workflow_command_or_escape_reaches_the_output(tmp_path: Path, fmt: s
     assert _commands(r.err) == [], r.err
     assert "\x1b" not in r.both and "\x9b" not in r.both and "\x07" not in r.both
     if fmt == "github":
-        assert len(ours) == 1  # EL103: one command per finding, nothing else
+        assert len(ours) == 2  # EL103, EL104: one command per finding, nothing else
 
 
 def test_text_report_shows_the_escapes(tmp_path: Path) -> None:
