@@ -124,6 +124,28 @@ CASES: dict[str, Case] = {
     "pyproject-tool-not-a-table": Case(
         {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n', "pyproject.toml": "tool = 3\n"},
         2, err="pyproject.toml: [tool] must be a table (got int)"),
+    # compose files
+    "compose-alias-bomb": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n',
+         "compose.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                         + "".join(f"l{i}: &l{i} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
+                                   for i, prev in enumerate(["a", *[f"l{j}" for j in range(8)]]))
+                         + "many: [" + "*a, " * 1001 + "]\n"
+                         + "services: {app: {build: ., init: true}}\n"},
+        2, err="compose.yaml: uses more than 1000 YAML aliases (an alias bomb?); not read"),
+    "compose-over-the-size-limit": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n',
+         "compose.yaml": "x:\n" + "  - aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" * 30_000},
+        2, err="compose.yaml: is 1530003 bytes, over the 1048576 byte limit"),
+    "compose-nul-bytes-in-values": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n',
+         "compose.yaml": 'services:\n  a:\n    build: "\\0."\n    image: "x\\0"\n'},
+        1, ["EL104"]),
+    "compose-image-is-a-list": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n',
+         "compose.yaml": "services:\n  a:\n    build: .\n    image: [a, b]\n"
+                         "  b:\n    image: [a]\n    init: true\n"},
+        1, ["EL104"]),
     "gitignore-with-invalid-patterns": Case(
         {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n', ".gitignore": "!\n[z-a]\nx\\\n"},
         1, ["EL104"]),
