@@ -143,6 +143,17 @@ def _is_builtin(name: str | None) -> bool:
         (name in knowledge.BUILTINS and name not in _EXTERNAL_TOO) or name in _KEYWORDS)
 
 
+def _words_cover(data: bytes, node: Node) -> bool:
+    """Only blanks lie between the words of a command: tree-sitter-bash drops a word that
+    starts with an escaped blank (`app \\ 0` is `app` and ` 0` to dash, `app 0` to it)."""
+    pos = node.start_byte
+    for child in node.named_children:
+        if data[pos:child.start_byte].strip(b" \t"):
+            return False
+        pos = child.end_byte
+    return not data[pos:node.end_byte].strip(b" \t")
+
+
 def plain_argv(text: str) -> tuple[list[str] | None, str]:
     """The argv of a shell command that needs no shell at all, with quotes removed exactly as
     the shell would, and a leading ``exec`` dropped; or (None, why not)."""
@@ -159,6 +170,8 @@ def plain_argv(text: str) -> tuple[list[str] | None, str]:
         return None, "it needs the shell"
     if _has_redirect(node):
         return None, "it has a redirection"
+    if not _words_cover(sh.data, node):
+        return None, "it has escapes between its words that the parser does not keep"
     cmd = sh._command(node, "plain", redirected=False)
     if cmd is None or cmd.assignments or not cmd.words:
         return None, "it sets variables"

@@ -56,6 +56,7 @@ _KILL = re.compile(r"\b(?:kill|pkill|killall|s6-svc|s6-svscanctl|supervisorctl)\
 
 _NEEDS_SHELL = re.compile(r"[$`*?\[~{}]")
 _BACKSLASH = re.compile(r"\\(.)")
+_DQ_ESCAPE = re.compile(r'\\([$`"\\\n])')
 
 
 def node_text(data: bytes, node: Node) -> str:
@@ -75,14 +76,11 @@ def literal(data: bytes, node: Node) -> str | None:
     if t == "raw_string":
         return node_text(data, node)[1:-1]
     if t == "string":
-        parts: list[str] = []
-        for child in node.children:
-            if child.type == '"':
-                continue
-            if child.type != "string_content":
-                return None
-            parts.append(re.sub(r'\\([$`"\\\n])', r"\1", node_text(data, child)))
-        return "".join(parts)
+        if any(child.type not in ('"', "string_content") for child in node.children):
+            return None
+        # the text between the quotes, not the string_content children: tree-sitter-bash
+        # puts blanks-only content (`" "`) into the closing quote's token
+        return _DQ_ESCAPE.sub(r"\1", node_text(data, node)[1:-1])
     if t == "concatenation":
         out = []
         for child in node.children:
