@@ -87,10 +87,11 @@ def confine(path: Path, root: Path) -> Path:
         via_link = True
         if target.startswith("/"):
             target = os.path.normpath(target)
-            if not is_inside(target, real_root):
+            base = next((b for b in (real_root, given_root) if is_inside(target, b)), None)
+            if base is None:
                 raise BoundaryError(path, LINK_OUTSIDE)
             cur = real_root
-            rest = _parts(target[len(real_root):]) + rest
+            rest = _parts(target[len(base):]) + rest
         else:
             rest = _parts(target) + rest
     return Path(cur)
