@@ -87,11 +87,11 @@ def confine(path: Path, root: Path) -> Path:
         via_link = True
         if target.startswith("/"):
             target = os.path.normpath(target)
-            base = next((b for b in (real_root, given_root) if is_inside(target, b)), None)
-            if base is None:
+            into = next((b for b in (real_root, given_root) if is_inside(target, b)), None)
+            if into is None:
                 raise BoundaryError(path, LINK_OUTSIDE)
             cur = real_root
-            rest = _parts(target[len(base):]) + rest
+            rest = _parts(target[len(into):]) + rest
         else:
             rest = _parts(target) + rest
     return Path(cur)
@@ -127,7 +127,7 @@ def read_regular(path: Path, limit: int, *, root: Path | None = None) -> tuple[b
     try:
         fd = os.open(real, flags)
     except OSError as exc:
-        raise BoundaryError(path, _reason(exc)) from None
+        raise BoundaryError(path, reason(exc)) from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
@@ -149,7 +149,7 @@ def read_regular(path: Path, limit: int, *, root: Path | None = None) -> tuple[b
             raise BoundaryError(path, f"is over the {limit} byte limit")
         return b"".join(chunks), st.st_mode
     except OSError as exc:
-        raise BoundaryError(path, _reason(exc)) from None
+        raise BoundaryError(path, reason(exc)) from None
     finally:
         os.close(fd)
 
@@ -166,7 +166,8 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def _reason(exc: OSError) -> str:
+def reason(exc: OSError) -> str:
+    """An OS error in the words of a report."""
     code = exc.errno
     if code == errno.ENOENT:
         return "no such file"

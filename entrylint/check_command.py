@@ -131,18 +131,36 @@ def exit_status(args: CheckArgs, result: Result, report: FixReport | None) -> in
 
 def _existing(targets: list[Path], changed: bool) -> tuple[list[Path], list[Path]]:
     """The paths to lint, and those that are missing or closed (reported here)."""
-    missing = [p for p in targets if not p.exists() and not p.is_symlink()]
-    targets = [p for p in targets if p not in missing]
+    problems = {p: why for p in targets if (why := _cannot_stat(p)) is not None}
+    missing = list(problems)
+    targets = [p for p in targets if p not in problems]
     if changed:
         missing = []  # a deleted file: nothing to lint, and not an error
     for p in missing:
-        echo_err(f"entrylint: error: {p}: no such file or directory")
+        echo_err(f"entrylint: error: {p}: {problems[p]}")
     # An unreadable file is reported by the linter ("permission denied"), as one found in a
     # directory is; an unreadable directory named here would otherwise look empty.
     closed = [p for p in targets if p.is_dir() and not os.access(p, os.R_OK | os.X_OK)]
     for p in closed:
         echo_err(f"entrylint: error: {p}: permission denied")
     return [p for p in targets if p not in closed], missing + closed
+
+
+def _cannot_stat(path: Path) -> str | None:
+    """Why a path named on the command line cannot be linted at all, or None."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None if os.path.islink(path) else "no such file or directory"
+    except OSError as exc:
+        if os.path.islink(path):
+            return None  # a symlink loop: the linter reports it
+        from entrylint.boundary import reason
+
+        return reason(exc)
+    except ValueError:  # a NUL byte
+        return "is not a valid file name"
+    return None
 
 
 def _loader(args: CheckArgs, say: Callable[[str], None]) -> ConfigLoader:

@@ -236,3 +236,13 @@ def test_odd_names(tmp_path: Path, name: str) -> None:
     assert [d["rule"] for d in json.loads(r.out)] == ["EL104"]
     r = entrylint(repo, "check", "--format", "json", ".")
     assert [d["path"] for d in json.loads(r.out)] == [name]
+
+
+def test_name_too_long_on_the_command_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {})
+    name = "a" * 300 + ".Dockerfile"
+    r = entrylint(repo, "check", name)
+    assert (r.code, r.err) == (2, f"entrylint: error: {name}: has a name too long for the "
+                                  "file system\n")
+    r = entrylint(repo, "check", "--changed-files", "a" * 300 + ".sh")
+    assert r.code == 0, r.both
