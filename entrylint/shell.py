@@ -317,6 +317,11 @@ class ShellScript:
 
     def arrays(self) -> dict[str, list[str | None]]:
         """Bash arrays assigned once with literal words: ``DEFAULT=(java -jar app.jar)``."""
+        if "arrays" not in self._facts:  # asked once per exec target: walk the script once
+            self._facts["arrays"] = self._arrays()
+        return {k: list(v) for k, v in self._facts["arrays"].items()}
+
+    def _arrays(self) -> dict[str, list[str | None]]:
         found: dict[str, list[str | None]] = {}
         twice: set[str] = set()
         stack = [self.tree.root_node]
@@ -336,6 +341,11 @@ class ShellScript:
 
     def trap_functions(self) -> frozenset[str]:
         """The functions that a ``trap`` runs (``trap term_handler INT TERM``)."""
+        if "trap_functions" not in self._facts:
+            self._facts["trap_functions"] = self._trap_functions()
+        return frozenset(self._facts["trap_functions"])
+
+    def _trap_functions(self) -> frozenset[str]:
         names: set[str] = set()
         for c in self.iter_commands():
             if c.name == "trap" and len(c.words) >= 3:
