@@ -247,3 +247,27 @@ def test_name_too_long_on_the_command_line(tmp_path: Path) -> None:
                                   "file system\n")
     r = entrylint(repo, "check", "--changed-files", "a" * 300 + ".sh")
     assert r.code == 0, r.both
+
+
+def test_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a non-root user would see them (simulated: the tests may run as root)."""
+    import errno
+
+    from entrylint import boundary
+    from entrylint.engine import lint_paths
+
+    repo = make_repo(tmp_path / "repo", {"a/Dockerfile": DF_SCRIPT, "a/start.sh": "app\n",
+                                         "b/Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    real_open = os.open
+
+    def deny(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if os.fspath(path).endswith(("a/start.sh", "b/Dockerfile")):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(boundary.os, "open", deny)
+    result = lint_paths([repo])
+    assert [(Path(e.path).parent.name, e.reason) for e in result.errors] == [
+        ("b", "permission denied")]
+    [el100] = [d for d in result.diagnostics if d.rule == "EL100"]
+    assert "start.sh permission denied" in el100.message
