@@ -6,7 +6,8 @@
 `CMD exec gunicorn app:app`, which was correct.  `CMD ["gunicorn app:app"]` fails too: it is one
 word, and Docker looks for a program whose name is `gunicorn app:app`, spaces included.  Both
 end in "executable file not found" when the container starts.  Drop the `exec` (exec form
-already runs the program as PID 1), and give each word its own element.
+already runs the program as PID 1), and give each word its own element.  `CMD []` with no
+ENTRYPOINT leaves nothing to run at all: `docker run` fails with "no command specified".
 """
 
 from __future__ import annotations
