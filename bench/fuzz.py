@@ -54,8 +54,12 @@ def main() -> int:
     class OutOfTime(BaseException):  # not an Exception: hypothesis does not shrink it
         pass
 
+    #: each property gets a turn of at most this long, round after round, until the deadline
+    turn = max(5.0, args.seconds / 6)
+    turn_end = [deadline]
+
     def budget() -> None:
-        if time.monotonic() > deadline:
+        if time.monotonic() > turn_end[0]:
             raise OutOfTime
 
     checks: dict[str, tuple[Callable[[str, str], None], tuple[Any, Any], tuple[str, str]]] = {
@@ -66,12 +70,13 @@ def main() -> int:
                  (st.sampled_from(["app", "gunicorn"]), props._SAFE), ("program", "rest")),
     }
 
-    def runner(check: Callable[[str, str], None], strategies: tuple[Any, Any],
+    def runner(kind: str, check: Callable[[str, str], None], strategies: tuple[Any, Any],
                last: dict[str, str], names: tuple[str, str]) -> Callable[[], None]:
         @volume
         @given(*strategies)
         def run(a: str, b: str) -> None:
             budget()
+            counts[kind] = counts.get(kind, 0) + 1
             last.clear()
             last.update(dict(zip(names, (a, b), strict=True)))
             check(a, b)
@@ -79,21 +84,23 @@ def main() -> int:
         return run  # type: ignore[no-any-return]
 
     failing: set[str] = set()
+    counts: dict[str, int] = {}
     while time.monotonic() < deadline and len(failing) < len(checks):
         for kind, (check, strategies, names) in checks.items():
-            if kind in failing:
+            if kind in failing or time.monotonic() >= deadline:
                 continue
             last: dict[str, str] = {}
+            turn_end[0] = min(deadline, time.monotonic() + turn)
             try:
-                runner(check, strategies, last, names)()
+                runner(kind, check, strategies, last, names)()
             except OutOfTime:
-                break
+                continue  # this property's turn is over
             except Exception as exc:
                 traceback.print_exc()
                 _save(kind, dict(last), exc)
                 failing.add(kind)  # hypothesis shrank it already; fix it, then fuzz again
                 found += 1
-    print(f"fuzzing done: {found} failing input(s) saved", file=sys.stderr)
+    print(f"fuzzing done: {counts} examples, {found} failing input(s) saved", file=sys.stderr)
     return 1 if found else 0
 
 

@@ -144,12 +144,14 @@ def _is_builtin(name: str | None) -> bool:
 
 
 def _words_cover(data: bytes, node: Node) -> bool:
-    """Only blanks lie between the words of a command: tree-sitter-bash drops a word that
-    starts with an escaped blank (`app \\ 0` is `app` and ` 0` to dash, `app 0` to it)."""
+    """Blanks, and only blanks, lie between the words of a command: tree-sitter-bash drops a
+    word that starts with an escaped blank (`app \\ 0` is `app` and ` 0` to dash, `app 0` to
+    it), and splits `""\\0` into two nodes where the shell sees one word."""
     pos = node.start_byte
-    for child in node.named_children:
-        if data[pos:child.start_byte].strip(b" \t"):
-            return False
+    for i, child in enumerate(node.named_children):
+        gap = data[pos:child.start_byte]
+        if gap.strip(b" \t") or (i and not gap):
+            return False  # an escape it lost, or two nodes that the shell reads as one word
         pos = child.end_byte
     return not data[pos:node.end_byte].strip(b" \t")
 
@@ -171,7 +173,7 @@ def plain_argv(text: str) -> tuple[list[str] | None, str]:
     if _has_redirect(node):
         return None, "it has a redirection"
     if not _words_cover(sh.data, node):
-        return None, "it has escapes between its words that the parser does not keep"
+        return None, "its words are not plainly separated by blanks"
     cmd = sh._command(node, "plain", redirected=False)
     if cmd is None or cmd.assignments or not cmd.words:
         return None, "it sets variables"
