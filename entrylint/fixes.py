@@ -143,7 +143,7 @@ def _is_builtin(name: str | None) -> bool:
         (name in knowledge.BUILTINS and name not in _EXTERNAL_TOO) or name in _KEYWORDS)
 
 
-_ESCAPED_BLANK = re.compile(r"(?:^|[ \t])\\[ \t]|\\[ \t]#")  # starting a word, or before #
+_ESCAPED_BLANK = re.compile(r"(?:^|[ \t])\\[ \t]|\\ #|\\\t")  # starting a word, before #, a tab
 
 
 def _words_cover(data: bytes, node: Node) -> bool:
