@@ -15,6 +15,7 @@ notification of a run whose ``executionSuccessful`` is false.
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -101,7 +102,8 @@ def relative_uri(path: Path, root: Path) -> str | None:
     ``my app/Dockerfile`` -> ``my%20app/Dockerfile``; ``c:d`` -> ``c%3Ad``, so that its first
     segment is not taken for a scheme; ``#``, ``%``, ``?`` and non-ASCII encoded too."""
     rel = relative_path(path, root)
-    return None if rel is None else urllib.parse.quote(rel, safe="/")
+    # the file name's own bytes: a non-UTF-8 name (surrogate escapes) is percent-encoded too
+    return None if rel is None else urllib.parse.quote(os.fsencode(rel), safe="/")
 
 
 def fingerprints(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[str]:
