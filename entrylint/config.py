@@ -230,6 +230,8 @@ def _str_list(value: Any, where: str) -> list[str]:
 
 def _patterns(values: Iterable[str], where: str) -> tuple[str, ...]:
     """Each value checked to be a glob git accepts (so matching later cannot fail)."""
+    import pathspec  # here, as in _spec: the check path does not import it otherwise
+
     for pattern in values:
         try:
             pathspec.GitIgnoreSpec.from_lines([pattern])

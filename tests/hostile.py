@@ -67,9 +67,13 @@ def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under ``root`` (not following symlinks) with its mode."""
+    """Every file under ``root`` (not following symlinks) with its mode; entrylint's own
+    result cache (``.entrylint_cache/``, written by design) is left out."""
+    from entrylint.cache import CACHE_DIR
+
     out = {}
-    for dirpath, _dirs, names in os.walk(root):
+    for dirpath, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != CACHE_DIR]
         for name in names:
             p = Path(dirpath) / name
             if p.is_symlink() or not p.is_file():
