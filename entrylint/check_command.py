@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
 
-import click
+from entrylint import escape
+from entrylint.console import echo_err, echo_out
 
 if TYPE_CHECKING:
     from entrylint.config import ConfigLoader
@@ -52,7 +53,7 @@ class CheckArgs:
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"entrylint: error: {message}", err=True)
+    echo_err(f"entrylint: error: {message}")
     raise SystemExit(EXIT_ERROR)
 
 
@@ -84,12 +85,14 @@ def run(args: CheckArgs) -> NoReturn:
 
     def say(message: str) -> None:
         if args.verbose:
-            click.echo(f"entrylint: {message}", err=True)
+            echo_err(f"entrylint: {message}")
 
     try:
         loader = _loader(args, say)
         if not args.changed_files and not stdin:
-            _warn_empty(targets, loader)
+            bad = _warn_empty(targets, loader)
+            targets = [p for p in targets if p not in bad]
+            missing += bad
         if stdin:
             from entrylint.stdin import check_stdin
 
@@ -128,18 +131,36 @@ def exit_status(args: CheckArgs, result: Result, report: FixReport | None) -> in
 
 def _existing(targets: list[Path], changed: bool) -> tuple[list[Path], list[Path]]:
     """The paths to lint, and those that are missing or closed (reported here)."""
-    missing = [p for p in targets if not p.exists() and not p.is_symlink()]
-    targets = [p for p in targets if p not in missing]
+    problems = {p: why for p in targets if (why := _cannot_stat(p)) is not None}
+    missing = list(problems)
+    targets = [p for p in targets if p not in problems]
     if changed:
         missing = []  # a deleted file: nothing to lint, and not an error
     for p in missing:
-        click.echo(f"entrylint: error: {p}: no such file or directory", err=True)
+        echo_err(f"entrylint: error: {p}: {problems[p]}")
     # An unreadable file is reported by the linter ("permission denied"), as one found in a
     # directory is; an unreadable directory named here would otherwise look empty.
     closed = [p for p in targets if p.is_dir() and not os.access(p, os.R_OK | os.X_OK)]
     for p in closed:
-        click.echo(f"entrylint: error: {p}: permission denied", err=True)
+        echo_err(f"entrylint: error: {p}: permission denied")
     return [p for p in targets if p not in closed], missing + closed
+
+
+def _cannot_stat(path: Path) -> str | None:
+    """Why a path named on the command line cannot be linted at all, or None."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None if os.path.islink(path) else "no such file or directory"
+    except OSError as exc:
+        if os.path.islink(path):
+            return None  # a symlink loop: the linter reports it
+        from entrylint.boundary import reason
+
+        return reason(exc)
+    except ValueError:  # a NUL byte
+        return "is not a valid file name"
+    return None
 
 
 def _loader(args: CheckArgs, say: Callable[[str], None]) -> ConfigLoader:
@@ -151,13 +172,21 @@ def _loader(args: CheckArgs, say: Callable[[str], None]) -> ConfigLoader:
     return ConfigLoader(args.config_file, overrides, note=say)
 
 
-def _warn_empty(targets: list[Path], loader: ConfigLoader) -> None:
-    from entrylint.discovery import discover
+def _warn_empty(targets: list[Path], loader: ConfigLoader) -> list[Path]:
+    """Warn about directories with no Dockerfile; returns those named like a Dockerfile
+    (`entrylint check Dockerfile`, and it is a folder), which are errors."""
+    from entrylint.discovery import discover, is_dockerfile_name
 
+    bad = []
     for p in targets:
-        if p.is_dir() and next(iter(discover([p], loader.for_path(p).dockerfile_patterns)),
-                               None) is None:
-            click.echo(f"entrylint: warning: no Dockerfiles found in {p}", err=True)
+        patterns = loader.for_path(p).dockerfile_patterns
+        if p.is_dir() and next(iter(discover([p], patterns)), None) is None:
+            if is_dockerfile_name(p.name, patterns):
+                echo_err(f"entrylint: error: {p}: is a directory, not a Dockerfile")
+                bad.append(p)
+            else:
+                echo_err(f"entrylint: warning: no Dockerfiles found in {p}")
+    return bad
 
 
 def lint_options(args: CheckArgs, loader: ConfigLoader,
@@ -208,7 +237,7 @@ def show(args: CheckArgs, result: Result, report: FixReport | None, loader: Conf
     if args.verbose:
         _verbose(result)
     for e in result.errors:
-        click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        echo_err(f"entrylint: error: {e.path}: {e.reason}")
     diags = result.diagnostics
     terminal = "text" if args.output is not None else args.fmt
     url = docs_url(loader)
@@ -222,27 +251,28 @@ def show(args: CheckArgs, result: Result, report: FixReport | None, loader: Conf
     if args.statistics:
         from entrylint import statistics
 
-        click.echo(statistics.render(diags, "json" if terminal == "json" else "text"),
-                   nl=False, err=err)
+        echo_out(statistics.render(diags, "json" if terminal == "json" else "text"),
+                 nl=False, err=err)
     else:
         # styled always; click strips the styles unless --color / the terminal want them
-        click.echo(render(terminal, diags, result.files, colour=human, errors=result.errors,
-                          docs_url=url), nl=False, err=err)
+        echo_out(render(terminal, diags, result.files, colour=human, errors=result.errors,
+                        docs_url=url), nl=False, err=err)
     if args.show_fixes and report is not None:
         show_fixes(report, err=err or not human)
     if human and not args.quiet:
-        click.echo(summary(result), err=err)
+        echo_out(summary(result), err=err)
     if report is not None and not args.quiet:
-        click.echo(report.summary(), err=err or not human)
+        echo_out(report.summary(), err=err or not human)
 
 
 def show_fixes(report: FixReport, *, err: bool) -> None:
     """``--show-fixes``: each fix applied (or, with ``--diff``, that would be)."""
     if not report.applied:
         return
-    click.echo(f"Fixed {_plural(len(report.applied), 'finding')}:", err=err)
+    echo_out(f"Fixed {_plural(len(report.applied), 'finding')}:", err=err)
     for a in report.applied:
-        click.echo(f"  {a.path}:{a.line}: {a.rule} {a.message}", err=err)
+        echo_out(f"  {escape.terminal(str(a.path))}:{a.line}: {a.rule} "
+                 f"{escape.terminal(a.message)}", err=err)
 
 
 def _verbose(result: Result) -> None:
@@ -251,14 +281,13 @@ def _verbose(result: Result) -> None:
     for m in result.linted:
         shown = display_path(m.path)
         for note in m.notes:
-            click.echo(f"entrylint: {shown}: {note}", err=True)
+            echo_err(f"entrylint: {shown}: {note}")
         for s in m.scripts:
-            click.echo(f"entrylint: {shown}: follows {s.container_path} -> {s.display}",
-                       err=True)
+            echo_err(f"entrylint: {shown}: follows {s.container_path} -> {s.display}")
         for u in m.unresolved:  # and the opaque ones
-            click.echo(f"entrylint: {shown}: cannot follow {u.path}: {u.reason}", err=True)
+            echo_err(f"entrylint: {shown}: cannot follow {u.path}: {u.reason}")
     for line in result.suppressed:
-        click.echo(f"entrylint: {line}", err=True)
+        echo_err(f"entrylint: {line}")
 
 
 def summary(result: Result) -> str:

@@ -53,7 +53,9 @@ COLOR_CHOICES = ("auto", "always", "never")  # color.CHOICES
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"entrylint: error: {message}", err=True)
+    from entrylint.console import echo_err
+
+    echo_err(f"entrylint: error: {message}")
     raise SystemExit(EXIT_ERROR)
 
 

@@ -7,6 +7,7 @@ used.  Every problem is a :class:`ConfigError` that names the file and the key.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -175,17 +176,26 @@ def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
 # ------------------------------------------------------------------------------------------
 
 
+#: A configuration file larger than this is refused (they are a few hundred bytes).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _toml_load(path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    from entrylint.boundary import BoundaryError, read_regular
+
     try:
-        with open(path, "rb") as fh:
-            doc: dict[str, Any] = tomllib.load(fh)
-            return doc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data, _ = read_regular(path, MAX_CONFIG_BYTES)
+    except BoundaryError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.reason}") from None
+    try:
+        doc: dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+        return doc
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
@@ -197,6 +207,8 @@ def _table(path: Path) -> dict[str, Any] | None:
     doc = _toml_load(path)
     if path.name == "pyproject.toml":
         tool = doc.get("tool")
+        if tool is not None and not isinstance(tool, dict):
+            raise ConfigError(f"{path}: [tool] must be a table (got {type(tool).__name__})")
         table = tool.get("entrylint") if isinstance(tool, dict) else None
         if table is None:
             return None
@@ -214,6 +226,18 @@ def _str_list(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: must be a list of strings (got {value!r})")
     return cast(list[str], value)
+
+
+def _patterns(values: Iterable[str], where: str) -> tuple[str, ...]:
+    """Each value checked to be a glob git accepts (so matching later cannot fail)."""
+    import pathspec  # here, as in _spec: the check path does not import it otherwise
+
+    for pattern in values:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, re.error) as exc:
+            raise ConfigError(f"{where}: {pattern!r} is not a valid glob ({exc})") from None
+    return tuple(values)
 
 
 def _toml_str(value: str) -> str:
@@ -278,6 +302,7 @@ def parse_table(table: Mapping[str, Any], path: Path) -> Config:
         pairs = []
         for pattern, codes in pfi.items():
             w = f"{where('per-file-ignores')} {pattern!r}"
+            _patterns([pattern], where("per-file-ignores"))
             pairs.append((pattern, tuple(check_rule_ref(c, w) for c in _str_list(codes, w))))
         kw["per_file_ignores"] = tuple(pairs)
     if "init" in table:
@@ -286,9 +311,11 @@ def parse_table(table: Mapping[str, Any], path: Path) -> Config:
                               f"(got {table['init']!r})")
         kw["init"] = table["init"]
     if "assume-init" in table:
-        kw["assume_init"] = tuple(_str_list(table["assume-init"], where("assume-init")))
+        kw["assume_init"] = _patterns(_str_list(table["assume-init"], where("assume-init")),
+                                      where("assume-init"))
     if "exclude" in table:
-        kw["exclude"] = tuple(_str_list(table["exclude"], where("exclude")))
+        kw["exclude"] = _patterns(_str_list(table["exclude"], where("exclude")),
+                                  where("exclude"))
     if "dockerfile-patterns" in table:
         pats = _str_list(table["dockerfile-patterns"], where("dockerfile-patterns"))
         if any("/" in p for p in pats):

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,8 +61,10 @@ def is_dockerfile_name(name: str, patterns: Sequence[str] | None = None) -> bool
             and not any(fnmatch.fnmatchcase(low, p) for p in drop))
 
 
-def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None) -> Iterator[Path]:
-    """Files are taken as Dockerfiles; directories are searched (see the module's doc)."""
+def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None,
+             on_error: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+    """Files are taken as Dockerfiles; directories are searched (see the module's doc).
+    ``on_error`` hears of each directory that cannot be searched, and why."""
     for path in paths:
         if not path.is_dir():
             yield path
@@ -69,7 +72,7 @@ def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None) -> It
         listed = git_files(path)
         # nothing listed: not a work tree, or a directory git ignores as a whole, which is
         # searched when named (then only its own .gitignore files apply)
-        files = listed if listed else _walk(path, patterns)
+        files = listed if listed else _walk(path, patterns, on_error)
         for f in files:
             if is_dockerfile_name(f.name, patterns):
                 yield f
@@ -106,19 +109,27 @@ def git_files(directory: Path) -> list[Path] | None:
     return sorted(out)
 
 
-def _walk(path: Path, patterns: Sequence[str] | None) -> Iterator[Path]:
+def _walk(path: Path, patterns: Sequence[str] | None,
+          on_error: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+    from entrylint.boundary import read_head
+
+    def walk_error(exc: OSError) -> None:  # an unreadable directory is reported, not skipped
+        if on_error is not None and exc.filename is not None:
+            why = "permission denied" if isinstance(exc, PermissionError) else (
+                exc.strerror or str(exc))
+            on_error(Path(exc.filename), f"cannot be searched ({why})")
+
     specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
-    for dirpath, dirnames, filenames in os.walk(path):
+    for dirpath, dirnames, filenames in os.walk(path, onerror=walk_error):
         here = Path(dirpath)
-        gi = here / ".gitignore"
-        if gi.is_file():
+        if ".gitignore" in filenames:
             import pathspec  # here: a search without a .gitignore does not need it
 
-            try:
-                lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))
-            except OSError:
-                pass
+            # read_head: never blocks on a FIFO; a pattern git cannot read is skipped, as git does
+            lines = read_head(here / ".gitignore", 1024 * 1024).decode(
+                "utf-8", errors="replace").split("\n")
+            specs.append((here, pathspec.GitIgnoreSpec.from_lines(
+                [ln for ln in lines if _valid_gitignore(ln)])))
 
         def ignored(p: Path, is_dir: bool,
                     specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = specs) -> bool:
@@ -138,3 +149,13 @@ def _walk(path: Path, patterns: Sequence[str] | None) -> Iterator[Path]:
         for name in sorted(filenames):
             if is_dockerfile_name(name, patterns) and not ignored(here / name, False):
                 yield here / name
+
+
+def _valid_gitignore(line: str) -> bool:
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True

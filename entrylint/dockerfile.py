@@ -16,9 +16,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from entrylint.source import SourceFile
+from entrylint.source import SourceError, SourceFile
 
-_DIRECTIVE = re.compile(rb"^#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
+#: The value is stripped in code: a lazy ``(.*?)[ \t]*$`` is quadratic on a long blank tail.
+_DIRECTIVE = re.compile(rb"#[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=(.*)")
 _HEREDOC = re.compile(r"(?<![<\w])<<(-?)[ \t]*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z0-9_.+-]+))")
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 
@@ -137,7 +138,12 @@ def parse_json_array(text: str) -> list[str] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return None
-    return value
+    # `"\udc80"`: a lone surrogate, which no program can receive; Docker's JSON decoder
+    # makes it U+FFFD, and so does entrylint (it could not encode it anyway)
+    return [_SURROGATE.sub("\ufffd", v) for v in value]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _lines(data: bytes) -> list[tuple[int, int, int]]:
@@ -180,7 +186,7 @@ def parse(source: SourceFile) -> Dockerfile:
         key = m.group(1).decode("ascii").lower()
         if key in directives:
             break
-        directives[key] = m.group(2).decode("utf-8", errors="replace")
+        directives[key] = m.group(2).strip(b" \t").decode("utf-8", errors="replace")
         i += 1
     if directives.get("escape") in ("`", "\\"):
         escape = directives["escape"]
@@ -249,8 +255,10 @@ def parse(source: SourceFile) -> Dockerfile:
                         break
                     i += 1
                 if not found:
-                    body_end = len(data)
-                    last_end = len(data)
+                    # BuildKit refuses the whole file; linting (and fixing) it would act on
+                    # an end that is not where the builder sees one
+                    raise SourceError(source.path, f"line {first + 1}: the heredoc <<{name} is "
+                                                   "never terminated (BuildKit refuses the file)")
                 heredocs.append(
                     Heredoc(
                         name=name,
@@ -283,9 +291,15 @@ def parse(source: SourceFile) -> Dockerfile:
 # Words and variables, the way BuildKit's shell lexer treats instruction arguments
 # ------------------------------------------------------------------------------------------
 
+#: A default (``${A:-word}``) never spans another ``${``: with ``[^}]*`` an unclosed nest of
+#: ``${A:-${B:-…`` made every ``${`` scan to the end of the text (quadratic).
 _VAR = re.compile(
-    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])((?:[^}$]|\$(?!\{))*))?\}"
+    r"|([A-Za-z_][A-Za-z0-9_]*))"
 )
+
+#: A substitution longer than this is treated as unknown (``ENV A=$A$A`` repeated doubles).
+MAX_EXPANSION = 64 * 1024
 
 
 class Unknown(Exception):
@@ -319,7 +333,12 @@ def substitute(text: str, env: Mapping[str, str | None]) -> str:
             raise Unknown(name)
         return value
 
-    return _VAR.sub(repl, text)
+    if "$" not in text:
+        return text
+    out = _VAR.sub(repl, text)
+    if len(out) > MAX_EXPANSION:
+        raise Unknown(f"an expansion over {MAX_EXPANSION} characters")
+    return out
 
 
 def split_words(text: str, escape: str = "\\") -> list[str]:

@@ -148,11 +148,9 @@ def may_be_script(path: Path) -> bool:
 
     if path.name.endswith(_SCRIPT_SUFFIXES):
         return True
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(256)
-    except OSError:
-        return False
+    from entrylint.boundary import read_head
+
+    head = read_head(path, 256)  # never blocks on a FIFO named like a script
     if not head.startswith(b"#!"):
         return False
     line = head.split(b"\n", 1)[0][2:].decode("utf-8", errors="replace")
@@ -205,9 +203,10 @@ def _key(path: Path) -> Path:
 PatternsFor = Callable[[Path], "tuple[str, ...] | None"]
 
 
-def _search(paths: Iterable[Path], patterns_for: PatternsFor) -> Iterator[Path]:
+def _search(paths: Iterable[Path], patterns_for: PatternsFor,
+            on_error: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     for p in paths:
-        yield from discover([p], patterns_for(p) if p.is_dir() else None)
+        yield from discover([p], patterns_for(p) if p.is_dir() else None, on_error)
 
 
 def changed_targets(paths: Iterable[Path], loader: _Loader,
@@ -304,8 +303,13 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     def patterns_for(p: Path) -> tuple[str, ...] | None:
         return config_for(p).dockerfile_patterns
 
+    unsearchable_dirs: list[FileError] = []  # reported once the result exists
+
+    def unsearchable(path: Path, why: str) -> None:
+        unsearchable_dirs.append(FileError(display_path(path), why))
+
     targets = (changed_targets(paths, loader, opts.note, patterns_for) if opts.changed
-               else _search(paths, patterns_for))
+               else _search(paths, patterns_for, unsearchable))
     jobs: list[_Job] = []
     configs: list[Config] = []
     seen: set[Path] = set()
@@ -342,6 +346,7 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
 
         outcomes = workers.run(_lint_job, shared, jobs, opts.jobs)
     result = Result()
+    result.errors += unsearchable_dirs
     collected = _Collected()
     for job, cfg, outcome in zip(jobs, configs, _announce(jobs, outcomes, progress),
                                  strict=True):
@@ -355,14 +360,10 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
 
 def _repo_root(path: Path, context: Path | None) -> Path:
     """The repository of a Dockerfile, widened as the model widens it for a --context above."""
-    import os
+    from entrylint.model import widened_root
 
     root = repo_root_of(path.parent)
-    if context is not None:
-        ctx_abs = context.resolve()
-        if ctx_abs != root and root not in ctx_abs.parents:
-            root = Path(os.path.commonpath([ctx_abs, root]))
-    return root
+    return widened_root(root, context) if context is not None else root
 
 
 def _announce(jobs: list[_Job], outcomes: Iterator[Linted | FileError],
@@ -421,7 +422,11 @@ def _lint_job(shared: _Shared, job: _Job) -> Linted | FileError:
     if isinstance(model, SourceError):
         return FileError(display_path(Path(model.path)), model.reason)
     model.init_program = job.init
-    diags = lint_model(model, [shared.rules[r] for r in job.rules])
+    try:
+        diags = lint_model(model, [shared.rules[r] for r in job.rules])
+    except RecursionError:
+        return FileError(display_path(job.path), "is nested too deeply to analyse (it or a "
+                                                 "script it runs)")
     if job.assume_init:
         diags = [d for d in diags if d.rule != "EL104"]
     linted = _record(model, diags)

@@ -14,11 +14,9 @@ bytes on disk are still the ones that were linted.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +50,8 @@ class FixReport:
     non_converging: list[str] = field(default_factory=list)  # rule ids
     unsafe: bool = False
     applied: list[AppliedFix] = field(default_factory=list)
+    #: display path -> why its fixes were not applied
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def remaining(self) -> list[Diagnostic]:
@@ -74,9 +74,8 @@ class FixReport:
             old, new = self.changes[real]
             label = self.labels.get(real, str(real))
             for line in difflib.unified_diff(
-                old.decode("utf-8").splitlines(keepends=True),
-                new.decode("utf-8").splitlines(keepends=True),
-                fromfile=f"a/{label}", tofile=f"b/{label}",
+                _split_lines(old), _split_lines(new),
+                fromfile=_patch_name("a/", label), tofile=_patch_name("b/", label),
             ):
                 if not line.endswith("\n"):
                     line += "\n\\ No newline at end of file\n"
@@ -89,20 +88,67 @@ class FixReport:
                            {p: old for p, (old, _) in self.changes.items()}, self.labels)
 
 
+def _split_lines(data: bytes) -> list[str]:
+    """Lines as ``patch`` sees them: split after each ``\\n`` only (``str.splitlines`` also
+    splits at a form feed, NEL or U+2028, which made a malformed patch)."""
+    text = data.decode("utf-8")
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _patch_name(prefix: str, label: str) -> str:
+    """A file name for a ``---``/``+++`` header that ``patch -p1`` reads back exactly, as git
+    writes them: C-quoted when it holds a quote, backslash, control or non-ASCII byte;
+    followed by a tab when it holds a space (patch would stop at the space)."""
+    raw = os.fsencode(prefix + label)
+    if any(b < 0x20 or b >= 0x7f or b in b'"\\' for b in raw):
+        named = {0x22: '\\"', 0x5c: "\\\\", 0x09: "\\t", 0x0a: "\\n", 0x0d: "\\r"}
+        body = "".join(named.get(b) or (chr(b) if 0x20 <= b < 0x7f else f"\\{b:03o}")
+                       for b in raw)
+        return f'"{body}"'
+    name = raw.decode("ascii")
+    return name + "\t" if " " in name else name
+
+
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _allowed_files(result: Result) -> dict[Path, Path]:
+def _allowed_files(result: Result, skipped: dict[str, str] | None = None) -> dict[Path, Path]:
     """Each file a model read (as the diagnostics name it) -> its resolved path, for the files
-    that really lie inside that model's repository."""
+    that may be rewritten: inside that model's repository, with no other hard link, and not
+    two things at once (a Dockerfile that a start-up also runs as a script).  The others go
+    to ``skipped`` (display path -> why)."""
     out: dict[Path, Path] = {}
+    dockerfiles = {linted.path.resolve() for linted in result.linted}
+    # a heredoc script lives inside its Dockerfile; a script *file* that is a Dockerfile is
+    # the same bytes read two ways (`COPY Dockerfile /start.sh`)
+    scripts = {s.path.resolve() for linted in result.linted for s in linted.scripts
+               if not s.heredoc}
     for linted in result.linted:
         root = linted.repo_root.resolve()
         for path in (s.path for s in linted.sources):
             real = path.resolve()
-            if _inside(real, root):
+            why = None
+            if not _inside(real, root):
+                why = "lies outside the repository"
+            elif real in dockerfiles and real in scripts:
+                why = "is both a Dockerfile and a start script of one; no fix is safe for both"
+            else:
+                try:
+                    links = os.stat(real).st_nlink
+                except OSError:
+                    links = 1
+                if links > 1:
+                    why = (f"has {links} hard links (another name may lie outside the "
+                           "repository)")
+            if why is None:
                 out[path] = real
+            elif skipped is not None:
+                skipped.setdefault(display_path(path), why)
     return out
 
 
@@ -119,12 +165,14 @@ def _apply(data: bytes, edits: Iterable[Edit]) -> bytes:
 
 
 def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes],
-                only: frozenset[Path] | None = None
+                only: frozenset[Path] | None = None,
+                skipped: dict[str, str] | None = None
                 ) -> tuple[list[Fix], dict[Path, bytes], list[Diagnostic]]:
     """Pick the fixes of one round; returns (applied fixes, new contents, the findings whose
     fixes were applied).  With ``only`` (resolved paths), fixes that edit another file wait
-    forever (``--fix -`` changes nothing but standard input)."""
-    allowed = _allowed_files(result)
+    forever (``--fix -`` changes nothing but standard input).  Files that may not be
+    rewritten go to ``skipped``."""
+    allowed = _allowed_files(result, skipped)
     chosen: dict[Path, list[Edit]] = {}
     applied: list[Fix] = []
     rules: list[Diagnostic] = []
@@ -136,7 +184,7 @@ def _plan_round(result: Result, unsafe: bool, current: dict[Path, bytes],
         if fix.applicability is Applicability.UNSAFE and not unsafe:
             continue
         if any(e.path not in allowed for e in fix.edits):
-            continue  # outside the repository, or through a symlink out of it
+            continue  # outside the repository, through a symlink out of it, or hard-linked
         if only is not None and any(allowed[e.path] not in only for e in fix.edits):
             continue
         candidates.append((d, fix))
@@ -192,6 +240,7 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
     non_converging: list[str] = []
     applied_fixes: list[AppliedFix] = []
     limit = frozenset(p.resolve() for p in only) if only is not None else None
+    skipped: dict[str, str] = {}
     while True:
         with overlay(contents):
             result = lint_paths(targets, opts, progress=progress if rounds == 0 else None)
@@ -201,7 +250,7 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
             if real not in contents:
                 originals.setdefault(real, src.data)
         current = dict(contents)
-        applied, new, fixed_diags = _plan_round(result, unsafe, current, limit)
+        applied, new, fixed_diags = _plan_round(result, unsafe, current, limit, skipped)
         if not new:
             break
         if rounds == MAX_ROUNDS:
@@ -217,7 +266,8 @@ def fix_paths(paths: Iterable[Path], *, unsafe: bool = False,
         rounds += 1
     changes = {p: (originals[p], data) for p, data in contents.items() if originals[p] != data}
     return FixReport(result=result, fixed=fixed, rounds=rounds, changes=changes, labels=labels,
-                     non_converging=non_converging, unsafe=unsafe, applied=applied_fixes)
+                     non_converging=non_converging, unsafe=unsafe, applied=applied_fixes,
+                     skipped=skipped)
 
 
 def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: LintOptions,
@@ -225,72 +275,37 @@ def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: Lin
     """``check --fix`` / ``--diff``: fix, then print the diff or write the files.  Returns the
     report and, when the command must end here, its exit status (``--diff``: 1 if there would
     be changes; 2 after an error)."""
-    import click
+    from entrylint.console import echo_err, echo_out
 
     report = fix_paths(paths, unsafe=unsafe, options=options, progress=progress)
+    for label, why in sorted(report.skipped.items()):
+        echo_err(f"entrylint: warning: {label}: not fixed: it {why}")
     for rule in report.non_converging:
-        click.echo(f"entrylint: bug: the fixes of {rule} still change the files after "
-                   f"{report.rounds} rounds (they do not converge); please report it", err=True)
+        echo_err(f"entrylint: bug: the fixes of {rule} still change the files after "
+                 f"{report.rounds} rounds (they do not converge); please report it")
     if report.non_converging and not diff:
-        click.echo("entrylint: error: nothing was written, because a fix that does not "
-                   "converge is a bug whose output cannot be trusted", err=True)
+        echo_err("entrylint: error: nothing was written, because a fix that does not "
+                 "converge is a bug whose output cannot be trusted")
         return report, 2
     if diff:
         for e in report.result.errors:
-            click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
-        click.echo(report.diff(), nl=False)
+            echo_err(f"entrylint: error: {e.path}: {e.reason}")
+        echo_out(report.diff(), nl=False)
         return report, 2 if report.result.errors else 1 if report.changes else 0
     errors = report.write()
     for e in errors:
-        click.echo(f"entrylint: error: {e.path}: {e.reason}", err=True)
+        echo_err(f"entrylint: error: {e.path}: {e.reason}")
     return report, 2 if errors else None
 
 
 def write_files(new: dict[Path, bytes], expected: dict[Path, bytes],
                 labels: dict[Path, str]) -> list[FileError]:
-    """Replace each file atomically, keeping its mode and (where possible) its owner.  If any
-    file cannot be prepared, nothing is written."""
-    staged: list[tuple[str, Path]] = []
+    """Replace every file atomically, or none (see :mod:`entrylint.writer`).  Returns the
+    errors (empty on success)."""
+    from entrylint.writer import WriteError, write_all
 
-    def cleanup() -> None:
-        for tmp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-    for real, data in sorted(new.items()):
-        label = labels.get(real, str(real))
-        try:
-            with open(real, "rb") as fh:
-                on_disk = fh.read()
-            if on_disk != expected[real]:
-                cleanup()
-                return [FileError(label, "changed on disk while entrylint was fixing it; "
-                                         "nothing was written")]
-            st = os.stat(real)
-            fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.",
-                                       suffix=".entrylint")
-            staged.append((tmp, real))
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, st.st_mode & 0o7777)
-            with contextlib.suppress(OSError):
-                os.chown(tmp, st.st_uid, st.st_gid)
-        except OSError as exc:
-            cleanup()
-            reason = exc.strerror or str(exc)
-            return [FileError(label, f"cannot be written ({reason}); nothing was written")]
-        except BaseException:  # Ctrl-C: leave no temporary files behind
-            cleanup()
-            raise
-    errors: list[FileError] = []
-    for tmp, real in staged:
-        try:
-            os.replace(tmp, real)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            errors.append(FileError(labels.get(real, str(real)),
-                                    f"cannot be replaced ({exc.strerror or exc})"))
-    return errors
+    try:
+        write_all(new, expected, labels)
+    except WriteError as exc:
+        return [FileError(exc.label, exc.reason)]
+    return []

@@ -15,6 +15,7 @@ notification of a run whose ``executionSuccessful`` is false.
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -57,14 +58,16 @@ def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool 
         from entrylint.model import find_repo_root
 
         root = find_repo_root(Path.cwd())
+    from entrylint.escape import json_text
+
     if fmt == "sarif":
         doc = to_sarif(diags, files, root, errors=errors, docs_url=docs_url)
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "github":
         return to_github([*_error_diagnostics(errors), *diags], root)
     if fmt == "gitlab":
         issues = to_gitlab([*_error_diagnostics(errors), *diags], files, root)
-        return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"
     if fmt == "checkstyle":
         return to_checkstyle([*_error_diagnostics(errors), *diags], root)
     raise ValueError(f"unknown format {fmt!r}")
@@ -99,7 +102,8 @@ def relative_uri(path: Path, root: Path) -> str | None:
     ``my app/Dockerfile`` -> ``my%20app/Dockerfile``; ``c:d`` -> ``c%3Ad``, so that its first
     segment is not taken for a scheme; ``#``, ``%``, ``?`` and non-ASCII encoded too."""
     rel = relative_path(path, root)
-    return None if rel is None else urllib.parse.quote(rel, safe="/")
+    # the file name's own bytes: a non-UTF-8 name (surrogate escapes) is percent-encoded too
+    return None if rel is None else urllib.parse.quote(os.fsencode(rel), safe="/")
 
 
 def fingerprints(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[str]:
@@ -118,7 +122,8 @@ def fingerprints(diags: Sequence[Diagnostic], files: Files, root: Path) -> list[
         key = (d.rule, report_path(d.path, root), text)
         n = seen.get(key, 0)
         seen[key] = n + 1
-        out.append(hashlib.sha256("\0".join((*key, str(n))).encode()).hexdigest())
+        out.append(hashlib.sha256("\0".join((*key, str(n))).encode("utf-8", "surrogateescape"))
+                   .hexdigest())
     return out
 
 
@@ -241,6 +246,12 @@ def to_sarif(diags: Sequence[Diagnostic], files: Files, root: Path, *,
 
 
 def github_escape_data(text: str) -> str:
+    """A workflow command's message: terminal controls escaped (the log is a terminal),
+    then the runner's own escapes, so a newline cannot start another command."""
+    from entrylint.escape import terminal
+
+    text = "".join(part if part in ("\r", "\n") else terminal(part)
+                   for part in re.split("([\r\n])", text))
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

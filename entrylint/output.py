@@ -49,7 +49,9 @@ def to_json(diags: Sequence[Diagnostic], files: dict[Any, SourceFile],
         }
         for d in diags
     ]
-    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    from entrylint.escape import json_text
+
+    return json_text(json.dumps(out, indent=2, ensure_ascii=False)) + "\n"
 
 
 #: Source lines longer than this are cut in the text report.
@@ -64,14 +66,17 @@ def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour
     (``--format full``, the default) the source line and a caret under the finding."""
     import click
 
+    from entrylint.escape import terminal
+
     lines = []
     for d in diags:
         sev = d.severity
+        name = terminal(display_path(d.path))  # untrusted: escaped before it is styled
         if colour:
-            loc = click.style(f"{display_path(d.path)}:{d.line}:{d.column}:", bold=True)
+            loc = click.style(f"{name}:{d.line}:{d.column}:", bold=True)
             tag = click.style(f"{d.rule} [{sev}]", fg=_COLOURS[sev], bold=True)
         else:
-            loc = f"{display_path(d.path)}:{d.line}:{d.column}:"
+            loc = f"{name}:{d.line}:{d.column}:"
             tag = f"{d.rule} [{sev}]"
         fixable = ""
         if d.fix is not None:
@@ -79,7 +84,7 @@ def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour
         message = d.message
         if "\n" in message or "\r" in message:  # a quoted multi-line command: keep one line
             message = " ".join(message.split())
-        lines.append(f"{loc} {tag}{fixable} {message}")
+        lines.append(f"{loc} {tag}{fixable} {terminal(message)}")
         src = files.get(d.path)
         if show_source and src is not None and 1 <= d.line <= src.line_count:
             text = src.line_text(d.line).replace("\t", " ")
@@ -89,7 +94,7 @@ def to_text(diags: Sequence[Diagnostic], files: dict[Any, SourceFile], *, colour
                 continue  # the finding starts past what a line of the report shows
             # a huge line: show only its start, and the caret up to there
             width = min(width, MAX_SOURCE_WIDTH - d.column + 1)
-            lines.append(f"    {text[:MAX_SOURCE_WIDTH]}"
+            lines.append(f"    {terminal(text[:MAX_SOURCE_WIDTH])}"
                          + (" …" if len(text) > MAX_SOURCE_WIDTH else ""))
             lines.append("    " + " " * (d.column - 1) + "^" * width)
     return "\n".join(lines) + ("\n" if lines else "")

@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -570,6 +570,31 @@ def _resolve(argv0: str, cwd: Path | None, env: Mapping[str, str] | None) -> str
     return found
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes ``unshare`` get SIGKILL when this process dies, however it
+    dies (SIGTERM, SIGHUP, SIGKILL): unshare's ``--kill-child`` then kills PID 1, and the
+    kernel the rest of the namespace.  Without it, a probe killed mid-run left unshare and the
+    namespace running (they are in their own session, away from the terminal's SIGHUP)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return preexec
+
+
 def start_pid1(
     argv: Sequence[str],
     cwd: str | os.PathLike[str] | None = None,
@@ -603,6 +628,7 @@ def start_pid1(
         launcher = subprocess.Popen(
             cmd, cwd=cwd_path, env=None if env is None else dict(env),
             stdin=stdin, stdout=stdout, stderr=stderr, start_new_session=True,
+            preexec_fn=_die_with_parent(),
         )
     except OSError as exc:
         raise ProbeError(f"could not start unshare: {exc}") from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -54,6 +55,8 @@ _KILL = re.compile(r"\b(?:kill|pkill|killall|s6-svc|s6-svscanctl|supervisorctl)\
                    r"|\b(?:stop|shutdown)\b")
 
 _NEEDS_SHELL = re.compile(r"[$`*?\[~{}]")
+_BACKSLASH = re.compile(r"\\(.)")
+_DQ_ESCAPE = re.compile(r'\\([$`"\\\n])')
 
 
 def node_text(data: bytes, node: Node) -> str:
@@ -65,20 +68,19 @@ def literal(data: bytes, node: Node) -> str | None:
     t = node.type
     if t == "word" or t == "number":
         raw = node_text(data, node)
+        if "\\" not in raw:  # the common case, without the cost of re.sub
+            return None if _NEEDS_SHELL.search(raw) else raw
         if _NEEDS_SHELL.search(raw.replace("\\$", "").replace("\\*", "")):
             return None
-        return re.sub(r"\\(.)", r"\1", raw)
+        return _BACKSLASH.sub(r"\1", raw)
     if t == "raw_string":
         return node_text(data, node)[1:-1]
     if t == "string":
-        parts: list[str] = []
-        for child in node.children:
-            if child.type == '"':
-                continue
-            if child.type != "string_content":
-                return None
-            parts.append(re.sub(r'\\([$`"\\\n])', r"\1", node_text(data, child)))
-        return "".join(parts)
+        if any(child.type not in ('"', "string_content") for child in node.children):
+            return None
+        # the text between the quotes, not the string_content children: tree-sitter-bash
+        # puts blanks-only content (`" "`) into the closing quote's token
+        return _DQ_ESCAPE.sub(r"\1", node_text(data, node)[1:-1])
     if t == "concatenation":
         out = []
         for child in node.children:
@@ -165,6 +167,19 @@ _STATEMENT_SKIP = frozenset({"comment", "function_definition", "heredoc_body", "
                              "\n", "heredoc_end"})
 
 
+def descendants(node: Node, *, self_too: bool = False,
+                skip: tuple[str, ...] = ()) -> Iterator[Node]:
+    """The named nodes below ``node`` in source order, without recursion (a script nested
+    thousands deep must not exhaust Python's stack); a node whose type is in ``skip`` is
+    yielded but not entered."""
+    stack = [node] if self_too else list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        yield n
+        if n.type not in skip:
+            stack.extend(reversed(n.named_children))
+
+
 @dataclass
 class ShellScript:
     """A parsed script.  ``data`` is the script's own bytes; ``base`` is where they start in the
@@ -175,6 +190,8 @@ class ShellScript:
     _args: list[str | None] | None = field(init=False, default=None, repr=False)
     tree: tree_sitter.Tree = field(init=False)
     functions: dict[str, Node] = field(init=False, default_factory=dict)
+    _commands: list[Command] | None = field(init=False, default=None, repr=False)
+    _facts: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.tree = _parse(self.data)
@@ -183,14 +200,12 @@ class ShellScript:
 
     # -- structure --------------------------------------------------------------------------
     def _collect_functions(self, node: Node) -> None:
-        for child in node.named_children:
+        for child in descendants(node, skip=("command_substitution",)):
             if child.type == "function_definition":
                 name = child.child_by_field_name("name")
                 body = child.child_by_field_name("body")
                 if name is not None and body is not None:
                     self.functions[node_text(self.data, name)] = body
-            if child.type not in ("command_substitution",):
-                self._collect_functions(child)
 
     @property
     def has_errors(self) -> bool:
@@ -212,18 +227,18 @@ class ShellScript:
 
     def iter_commands(self, node: Node | None = None) -> list[Command]:
         """Every simple command in the script (outside command substitutions too)."""
+        whole = node is None
+        if whole and self._commands is not None:
+            return self._commands  # every rule asks: walk the script once
         out: list[Command] = []
         root = node or self.tree.root_node
-
-        def walk(n: Node) -> None:
+        for n in descendants(root, self_too=True):
             if n.type == "command":
                 c = self._command(n, "plain", redirected=False)
                 if c is not None:
                     out.append(c)
-            for ch in n.named_children:
-                walk(ch)
-
-        walk(root)
+        if whole:
+            self._commands = out
         return out
 
     def _command(self, node: Node, context: Terminal | str, *, redirected: bool) -> Command | None:
@@ -254,19 +269,23 @@ class ShellScript:
 
     def has_background_jobs(self) -> bool:
         """Whether the script starts anything with ``&``."""
-        def walk(node: Node) -> bool:
-            return any(ch.type == "&" for ch in node.children) or any(
-                walk(ch) for ch in node.named_children)
-
-        return walk(self.tree.root_node)
+        return any(ch.type == "&" for n in descendants(self.tree.root_node, self_too=True)
+                   for ch in n.children)
 
     def sourced_files(self) -> list[str]:
         """The files the script reads with ``.`` or ``source`` (as written)."""
-        return [c.word_text(c.words[1]) for c in self.iter_commands()
-                if c.name in (".", "source") and len(c.words) > 1]
+        if "sourced" not in self._facts:
+            self._facts["sourced"] = [c.word_text(c.words[1]) for c in self.iter_commands()
+                                      if c.name in (".", "source") and len(c.words) > 1]
+        return list(self._facts["sourced"])
 
     def traps_exit(self) -> bool:
         """A ``trap … EXIT`` (or ``0``): ``exec`` would skip it."""
+        if "traps_exit" not in self._facts:
+            self._facts["traps_exit"] = b"trap" in self.data and self._traps_exit()
+        return bool(self._facts["traps_exit"])
+
+    def _traps_exit(self) -> bool:
         for c in self.iter_commands():
             if c.name == "trap" and len(c.words) >= 3:
                 sigs = {(literal(self.data, w) or "").upper() for w in c.words[2:]}
@@ -277,6 +296,11 @@ class ShellScript:
     def traps_term(self) -> bool:
         """A ``trap … TERM`` (or INT/QUIT) whose action forwards the signal with ``kill``,
         written out or in a function it calls: the trap-and-wait pattern."""
+        if "traps_term" not in self._facts:
+            self._facts["traps_term"] = b"trap" in self.data and self._traps_term()
+        return bool(self._facts["traps_term"])
+
+    def _traps_term(self) -> bool:
         for c in self.iter_commands():
             if c.name != "trap" or len(c.words) < 3:
                 continue
@@ -293,6 +317,11 @@ class ShellScript:
 
     def arrays(self) -> dict[str, list[str | None]]:
         """Bash arrays assigned once with literal words: ``DEFAULT=(java -jar app.jar)``."""
+        if "arrays" not in self._facts:  # asked once per exec target: walk the script once
+            self._facts["arrays"] = self._arrays()
+        return {k: list(v) for k, v in self._facts["arrays"].items()}
+
+    def _arrays(self) -> dict[str, list[str | None]]:
         found: dict[str, list[str | None]] = {}
         twice: set[str] = set()
         stack = [self.tree.root_node]
@@ -312,6 +341,11 @@ class ShellScript:
 
     def trap_functions(self) -> frozenset[str]:
         """The functions that a ``trap`` runs (``trap term_handler INT TERM``)."""
+        if "trap_functions" not in self._facts:
+            self._facts["trap_functions"] = self._trap_functions()
+        return frozenset(self._facts["trap_functions"])
+
+    def _trap_functions(self) -> frozenset[str]:
         names: set[str] = set()
         for c in self.iter_commands():
             if c.name == "trap" and len(c.words) >= 3:
@@ -342,16 +376,12 @@ class ShellScript:
         before: set[str] = set()
         after: set[str] = set()
 
-        def walk(node: Node) -> None:
+        for node in descendants(self.tree.root_node):
             if node.type == "variable_assignment":
                 name = node.child_by_field_name("name")
                 if name is not None and node_text(self.data, name) in names:
                     (before if node.start_byte < trap.start else after).add(
                         node_text(self.data, name))
-            for ch in node.named_children:
-                walk(ch)
-
-        walk(self.tree.root_node)
         # empty in the action: set only after the trap (a `read PID` before it may set it)
         return bool(after - before)
 

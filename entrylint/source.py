@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import functools
-import os
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Files larger than this are not read (a Dockerfile or start script is a few KiB).
-MAX_FILE_BYTES = 4 * 1024 * 1024
+from entrylint.boundary import BoundaryError, read_regular
+
+#: Files larger than this are not read (a Dockerfile or start script is a few KiB; the cost of
+#: linting is linear, but a 4 MiB script still takes seconds a pre-commit hook should not).
+MAX_FILE_BYTES = 1024 * 1024
 
 
 class SourceError(Exception):
@@ -132,12 +133,6 @@ def overlay(contents: Mapping[Path, bytes]) -> Iterator[None]:
         _OVERLAY.update(saved)
 
 
-@functools.lru_cache(maxsize=256)
-def _resolved(root: Path) -> Path:
-    """A repository root, resolved once (every file read checks it lies inside)."""
-    return root.resolve()
-
-
 def has_overlay() -> bool:
     """Whether :func:`read_source` may now return contents that are not on disk."""
     return bool(_OVERLAY)
@@ -146,45 +141,27 @@ def has_overlay() -> bool:
 def read_source(path: Path, *, root: Path | None = None) -> SourceFile:
     """Read a text file for linting, refusing what cannot be a Dockerfile or script.
 
-    Raises :class:`SourceError` for a missing file, a symlink that leaves ``root``, a directory,
-    a file over :data:`MAX_FILE_BYTES`, binary content (a NUL byte) or text that is not UTF-8.
+    Raises :class:`SourceError` for a missing file, a path or symlink that leaves ``root``, a
+    directory, FIFO, device or socket, a file over :data:`MAX_FILE_BYTES`, binary content (a
+    NUL byte) or text that is not UTF-8.  Reading goes through
+    :func:`entrylint.boundary.read_regular`, the one place that enforces the repository
+    boundary.
     """
     memory = _in_memory(path)
     if memory is not None:
         return _text(path, memory, None)
     try:
-        if root is not None:
-            try:
-                real = path.resolve(strict=True)
-            except RuntimeError:  # Python < 3.13 reports a symlink loop this way
-                raise SourceError(path, "is a symlink loop") from None
-            real_root = _resolved(root)
-            if real != real_root and real_root not in real.parents:
-                raise SourceError(path, "is a symlink that points outside the repository")
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise SourceError(path, "is a directory")
-        if not stat.S_ISREG(st.st_mode):
-            raise SourceError(path, "is not a regular file")
-        if st.st_size > MAX_FILE_BYTES:
-            raise SourceError(
-                path, f"is {st.st_size} bytes, over the {MAX_FILE_BYTES} byte limit"
-            )
-        over = _OVERLAY.get(path.resolve()) if _OVERLAY else None
+        data, mode = read_regular(path, MAX_FILE_BYTES, root=root)
+    except BoundaryError as exc:
+        raise SourceError(path, exc.reason) from None
+    if _OVERLAY:
+        try:
+            over = _OVERLAY.get(path.resolve())
+        except (OSError, RuntimeError):
+            over = None
         if over is not None:
             data = over
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
-    except SourceError:
-        raise
-    except FileNotFoundError:
-        raise SourceError(path, "no such file") from None
-    except PermissionError:
-        raise SourceError(path, "permission denied") from None
-    except OSError as exc:
-        raise SourceError(path, os.strerror(exc.errno) if exc.errno else str(exc)) from None
-    return _text(path, data, st.st_mode)
+    return _text(path, data, mode)
 
 
 def _text(path: Path, data: bytes, mode: int | None) -> SourceFile:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
+from entrylint.console import echo_err, echo_out
 
 if TYPE_CHECKING:
     from entrylint.check_command import CheckArgs
@@ -35,9 +35,17 @@ def read_stdin() -> bytes:
 
 
 def write_stdout(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    from entrylint.console import stdout_failed
+
+    if sys.stdout is None:
+        echo_err("entrylint: error: cannot write to standard output (it is closed)")
+        raise SystemExit(2)
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except OSError as exc:
+        stdout_failed(exc)
 
 
 def check_stdin(args: CheckArgs, loader: ConfigLoader, say: Callable[[str], None]) -> int:
@@ -57,7 +65,7 @@ def check_stdin(args: CheckArgs, loader: ConfigLoader, say: Callable[[str], None
             result = report.result
             new = report.changes.get(path.resolve(), (data, data))[1]
             if args.diff:
-                click.echo(report.diff(), nl=False)
+                echo_out(report.diff(), nl=False)
                 if args.show_fixes:
                     cc.show_fixes(report, err=True)
                 return cc.EXIT_ERROR if result.errors else (

@@ -122,8 +122,14 @@ def scan(src: SourceFile, instruction_lines: dict[int, int] | None = None) -> li
                                    1, lines, hadolint=True, file_wide=True))
     if b"entrylint" not in data and b"hadolint" not in data and b"tally" not in data:
         return out
+    texts = [src.line_text(n) for n in range(1, lines + 1)]
+    # next_code[n]: the first line from n on that is not a comment (lines + 1 if none), in
+    # one pass from the end: stacked comments all apply to the line below the stack
+    next_code = [lines + 1] * (lines + 2)
+    for n in range(lines, 0, -1):
+        next_code[n] = next_code[n + 1] if texts[n - 1].lstrip().startswith("#") else n
     for n in range(1, lines + 1):
-        text = src.line_text(n)
+        text = texts[n - 1]
         stripped = text.lstrip()
         if not stripped.startswith("#"):
             continue
@@ -148,9 +154,7 @@ def scan(src: SourceFile, instruction_lines: dict[int, int] | None = None) -> li
         if file_wide:
             first, last = 1, lines
         else:
-            target = n + 1
-            while target <= lines and src.line_text(target).lstrip().startswith("#"):
-                target += 1  # stacked comments: all of them apply to the next line
+            target = next_code[n + 1]
             first, last = target, spans.get(target, target)
         out.append(Suppression(src.path, n, start, end, codes, first, last, hadolint, file_wide,
                                reason=reason))

@@ -6,7 +6,8 @@
 `CMD exec gunicorn app:app`, which was correct.  `CMD ["gunicorn app:app"]` fails too: it is one
 word, and Docker looks for a program whose name is `gunicorn app:app`, spaces included.  Both
 end in "executable file not found" when the container starts.  Drop the `exec` (exec form
-already runs the program as PID 1), and give each word its own element.
+already runs the program as PID 1), and give each word its own element.  `CMD []` with no
+ENTRYPOINT leaves nothing to run at all: `docker run` fails with "no command specified".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.dockerfile import Instruction
 from entrylint.fixes import drop_exec_fix, split_words_fix
 from entrylint.fixguard import created_in_image
 from entrylint.model import ImageModel
@@ -42,6 +44,15 @@ of that name may exist there.
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
+    empty = _empty_start(model)
+    if empty is not None:
+        yield at_instruction(
+            ID, SEVERITY, model, empty,
+            f"`{empty.keyword} []` leaves the image nothing to run and there is no ENTRYPOINT: "
+            f"the container cannot start (`docker run` fails with \"no command specified\"). "
+            f"Name the program to run",
+            None,
+        )
     if model.start is None:
         return
     seen: set[tuple[int, int]] = set()
@@ -77,6 +88,22 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"one program name, spaces included. Give each word its own element",
                 split_words_fix(model, ins, index),
             )
+
+
+def _empty_start(model: ImageModel) -> Instruction | None:
+    """The ``CMD []`` (or ``ENTRYPOINT []``) of a final stage that has nothing else to run."""
+    empty: Instruction | None = None
+    for setting in (model.entrypoint, model.cmd):
+        if setting is None:
+            continue
+        if setting.instruction is None:
+            if setting.inherited != "none":
+                return None
+            continue
+        if setting.instruction.exec_form != []:
+            return None
+        empty = setting.instruction
+    return empty
 
 
 def _element(model: ImageModel, value: str) -> tuple[int, int] | None:

@@ -431,7 +431,7 @@ def test_unwritable_file_writes_nothing(tmp_path: Path, monkeypatch: pytest.Monk
             raise PermissionError(13, "Permission denied")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("entrylint.fixer.tempfile.mkstemp", failing)
+    monkeypatch.setattr("entrylint.writer.tempfile.mkstemp", failing)
     code, out = fix(tmp_path)
     assert code == 2
     assert "cannot be written (Permission denied); nothing was written" in out

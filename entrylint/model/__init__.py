@@ -223,16 +223,27 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
     return model
 
 
+def widened_root(root: Path, context: Path) -> Path:
+    """The repository boundary for a build context given with ``--context``: a git work tree
+    never grows (a context above it is read only where it overlaps the repository); outside
+    git, a context above the Dockerfile's directory widens the boundary to it, but only when
+    that context lies within the current directory (``--context /`` does not)."""
+    ctx_abs, root_abs = context.resolve(), root.resolve()
+    if ctx_abs == root_abs or root_abs in ctx_abs.parents or (root_abs / ".git").exists():
+        return root
+    cwd = Path.cwd().resolve()
+    if ctx_abs == cwd or cwd in ctx_abs.parents:
+        return Path(os.path.commonpath([ctx_abs, root_abs]))
+    return root
+
+
 def load(path: Path, *, context: Path | None = None, target: str | None = None,
          repo_root: Path | None = None, build_args: dict[str, str] | None = None,
          compose: ComposeInfo | None = None) -> ImageModel:
     """Build the image model of one Dockerfile.  Raises :class:`SourceError`."""
     root = repo_root or find_repo_root(path.parent)
     if context is not None:
-        # `--context ..`: a context above the Dockerfile's directory widens the repository
-        ctx_abs, root_abs = context.resolve(), root.resolve()
-        if ctx_abs != root_abs and root_abs not in ctx_abs.parents:
-            root = Path(os.path.commonpath([ctx_abs, root_abs]))
+        root = widened_root(root, context)
     source = read_source(path, root=root)
     if compose is None:
         compose = find_compose(path, root)

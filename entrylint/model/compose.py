@@ -3,8 +3,13 @@ every service that runs the image has ``init: true``."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from entrylint.boundary import BoundaryError, read_regular
+from entrylint.source import SourceError
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
@@ -21,8 +26,51 @@ class ComposeInfo:
     stop_signal: str | None = None
 
 
+#: A compose file larger than this is refused (real ones are a few KiB).
+MAX_COMPOSE_BYTES = 1024 * 1024
+#: Alias uses (``*name``) allowed in one compose file: a "billion laughs" document nests them.
+MAX_ALIASES = 1000
+
+
+def _load_yaml(path: Path, root: Path) -> object:
+    """The document of a compose file, read within the repository and the size cap, with
+    aliases bounded.  Raises :class:`SourceError` (a file entrylint refuses) or
+    ``yaml.YAMLError`` (not YAML: ignored, as before)."""
+    import yaml
+
+    try:
+        data, _ = read_regular(path, MAX_COMPOSE_BYTES, root=root)
+    except BoundaryError as exc:
+        raise SourceError(path, exc.reason) from None
+
+    class BoundedLoader(yaml.SafeLoader):
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise SourceError(path, f"uses more than {MAX_ALIASES} YAML aliases (an "
+                                            "alias bomb?); not read")
+            return super().compose_node(parent, index)
+
+    text = data.decode("utf-8", errors="replace")
+    try:
+        return yaml.load(text, Loader=BoundedLoader)
+    except RecursionError:
+        raise SourceError(path, "is nested too deeply to read") from None
+
+
+def _resolve(base: Path, name: str) -> Path | None:
+    try:
+        return (base / name).resolve()
+    except (ValueError, OSError, RuntimeError):  # a NUL byte, a loop
+        return None
+
+
 def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
-    """A compose file in the repository whose service builds this Dockerfile."""
+    """A compose file in the repository whose service builds this Dockerfile.  Raises
+    :class:`SourceError` for a compose file that is too large or an alias bomb."""
     target = dockerfile.resolve()
     d = dockerfile.parent.resolve()
     root = root.resolve()
@@ -31,14 +79,14 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
     for directory in dirs:
         for name in COMPOSE_NAMES:
             f = directory / name
-            if not f.is_file():
+            if not os.path.lexists(f):
                 continue
             import yaml  # only when there is a compose file: PyYAML is slow to import
 
             read.append(f)
             try:
-                doc = yaml.safe_load(f.read_text(encoding="utf-8", errors="replace"))
-            except (yaml.YAMLError, OSError):
+                doc = _load_yaml(f, root)
+            except yaml.YAMLError:
                 continue
             services = doc.get("services") if isinstance(doc, dict) else None
             if not isinstance(services, dict):
@@ -57,8 +105,8 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
                     dfname = str(build.get("dockerfile", "Dockerfile"))
                 else:
                     continue
-                ctx_path = (directory / ctx).resolve()
-                if (ctx_path / dfname).resolve() == target:
+                ctx_path = _resolve(directory, ctx)
+                if ctx_path is not None and _resolve(ctx_path, dfname) == target:
                     found.append(svc.get("init") is True)
                     signals.append(svc.get("stop_signal"))
                     context = ctx_path
@@ -66,7 +114,8 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
                         images.add(svc["image"])
             # services that run the built image by its name, without building it
             for svc in services.values():
-                if isinstance(svc, dict) and "build" not in svc and svc.get("image") in images:
+                if isinstance(svc, dict) and "build" not in svc and isinstance(
+                        svc.get("image"), str) and svc["image"] in images:
                     found.append(svc.get("init") is True)
                     signals.append(svc.get("stop_signal"))
             if found:

@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrylint.source import SourceError, SourceFile, read_source
+from entrylint.boundary import BoundaryError, confine, read_regular
+from entrylint.source import MAX_FILE_BYTES, SourceError, SourceFile, read_source
 
 if TYPE_CHECKING:  # imported by dockerignore: only a context with an ignore file needs it
     import pathspec
@@ -104,19 +105,23 @@ def has_wildcard(src: str) -> bool:
     return any(ch in WILDCARDS for ch in src)
 
 
-def _glob(root: Path, src: str) -> list[Path]:
-    """Paths under ``root`` that the COPY source pattern ``src`` names, segment by segment."""
+def _glob(ctx: BuildContext, root: Path, src: str) -> list[Path]:
+    """Paths under ``root`` that the COPY source pattern ``src`` names, segment by segment
+    (no directory outside the repository is listed)."""
     current = [root]
     for part in [p for p in src.split("/") if p not in ("", ".")]:
         nxt: list[Path] = []
         for base in current:
             if not has_wildcard(part):
                 p = base / part
-                if p.exists() or p.is_symlink():
+                if ctx.lexists(p):
                     nxt.append(p)
                 continue
+            real = ctx.real(base)
+            if real is None:
+                continue
             try:
-                names = sorted(os.listdir(base))
+                names = sorted(os.listdir(real))
             except OSError:
                 continue
             nxt += [base / name for name in names if go_match(part, name)]
@@ -135,9 +140,31 @@ class BuildContext:
         self.notes: list[str] = []
         #: the files read (see ImageModel.read_files)
         self.read_files: list[Path] = [dockerfile]
-        self.ignore = dockerignore(context, dockerfile, self.read_files)
+        self.ignore = dockerignore(context, dockerfile, repo_root, self.read_files)
         self._files: dict[Path, SourceFile | SourceError] = {}
         self._roots: list[Path] | None = None
+
+    # -- the repository boundary: nothing outside it is looked at (entrylint.boundary) ------
+    def real(self, path: Path) -> Path | None:
+        """``path`` resolved inside the repository, or None when it leads out of it."""
+        try:
+            return confine(path, self.repo_root)
+        except BoundaryError:
+            return None
+
+    def lexists(self, path: Path) -> bool:
+        """Whether ``path`` exists; a path outside the repository counts as existing, so that
+        reading it reports why it is not read (the same words whether or not it exists)."""
+        real = self.real(path)
+        return real is None or os.path.lexists(real)
+
+    def is_dir(self, path: Path) -> bool:
+        real = self.real(path)
+        return real is not None and real.is_dir()
+
+    def is_file(self, path: Path) -> bool:
+        real = self.real(path)
+        return real is not None and real.is_file()
 
     @property
     def roots(self) -> list[Path]:
@@ -160,10 +187,10 @@ class BuildContext:
             if src in ("", "."):
                 matches = [root]
             elif has_wildcard(src):
-                matches = _glob(root, src)
+                matches = _glob(self, root, src)
             else:
                 p = root / src
-                matches = [p] if p.exists() or p.is_symlink() else []
+                matches = [p] if self.lexists(p) else []
             matches = [m for m in matches if not self.ignored(m, root)]
             if matches:
                 if root != self.root:
@@ -185,7 +212,7 @@ class BuildContext:
             return False
         if rel == ".":
             return False  # the context itself is never excluded (`*` then `!start.sh`)
-        if path.is_dir():
+        if self.is_dir(path):
             rel += "/"
         return bool(self.ignore.match_file(rel))
 
@@ -199,29 +226,32 @@ class BuildContext:
         return self._files[path]
 
 
-def dockerignore(context: Path, dockerfile: Path, read: list[Path] | None = None
+def dockerignore(context: Path, dockerfile: Path, root: Path, read: list[Path] | None = None
                  ) -> pathspec.GitIgnoreSpec | None:
     """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` beside the Dockerfile
-    wins over the context's ``.dockerignore``."""
+    wins over the context's ``.dockerignore`` (neither is read outside the repository).
+    Each file read is added to ``read``."""
     for p in (dockerfile.parent / f"{dockerfile.name}.dockerignore", context / ".dockerignore"):
-        if p.is_file():
-            if read is not None:
-                read.append(p)
-            try:
-                lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                return None
-            patterns = []
-            for line in lines:
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                neg = line.startswith("!")
-                body = posixpath.normpath(line[1:] if neg else line).lstrip("/")
-                patterns.append(("!" if neg else "") + "/" + body)
-            import pathspec
+        try:
+            data, _ = read_regular(p, MAX_FILE_BYTES, root=root)
+        except BoundaryError:
+            continue  # missing, a name too long for the file system, not a regular file
+        if read is not None:
+            read.append(p)
+        patterns = []
+        for line in data.decode("utf-8", errors="replace").split("\n"):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            neg = line.startswith("!")
+            body = posixpath.normpath(line[1:] if neg else line).lstrip("/")
+            patterns.append(("!" if neg else "") + "/" + body)
+        import pathspec
 
+        try:
             return pathspec.GitIgnoreSpec.from_lines(patterns)
+        except (ValueError, re.error):  # a pattern Docker would reject too
+            return None
     return None
 
 

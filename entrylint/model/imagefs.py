@@ -176,6 +176,9 @@ class _ContextTree(_Write):
         candidate = self.source / rel
         if self.context is not None and self._excluded(candidate):
             return None
+        if self.context is not None and self.context.real(candidate) is None:
+            # through a symlink out of the repository: reading it says so
+            return ContextFile(candidate, self.instruction, self.chmod)
         if candidate.is_symlink():
             # COPY keeps a symlink inside a copied directory as a symlink
             try:
@@ -400,7 +403,7 @@ class ImageFS:
             self.writes.append(_Maybe(ins, dest, why))
             return
         for m in matches:
-            if m.is_dir():
+            if context.is_dir(m):
                 self.writes.append(_ContextTree(ins, dest, m, context, chmod))
             elif ins.keyword == "ADD" and m.name.endswith(ARCHIVE_SUFFIXES):
                 self.writes.append(_Maybe(ins, dest, f"unpacks the archive {m.name} there"))

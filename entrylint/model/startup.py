@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # tree-sitter is imported only when a script is parsed
     from entrylint.shell import Node
 
 MAX_CHAIN_DEPTH = 6
+#: Commands followed per image at most (candidates multiply along a chain of scripts).
+MAX_FOLLOWS = 200
 
 
 @dataclass
@@ -143,6 +145,10 @@ class Follower:
         #: shell-form ENTRYPOINT/CMD text -> (instruction, byte offset of the text in the
         #: file, or -1 when it spans continuation lines)
         self.inline_sources: dict[str, tuple[Instruction, int]] = {}
+        self._follows = 0  # follow() calls, bounded by MAX_FOLLOWS
+        #: (id of the bytes, base) -> their parse: a script reached again is parsed once (the
+        #: bytes are kept alive by the parse, so the id cannot be reused meanwhile)
+        self._parsed: dict[tuple[int, int], ShellScript] = {}
 
     # -- finding files ----------------------------------------------------------------------
     def which(self, stage: Stage, name: str, *, cwd_first: bool = False
@@ -176,6 +182,14 @@ class Follower:
                depth: int = 0, under_init: bool = False) -> Launch:
         if depth > MAX_CHAIN_DEPTH:
             return Launch("unknown", argv, where, how="chain too deep")
+        self._follows += 1
+        if self._follows > MAX_FOLLOWS:
+            # `set -- … "$@"` lines multiply the candidates at every level of a chain
+            note = (f"start-up has more than {MAX_FOLLOWS} possible commands; the rest are "
+                    "not followed")
+            if note not in self.context.notes:
+                self.context.notes.append(note)
+            return Launch("unknown", argv, where, how="too many possible commands to follow")
         if not argv or argv[0] is None:
             return Launch("unknown", argv, where, how="the command is only known at run time")
         prog = knowledge.program_name(argv[0])
@@ -332,7 +346,9 @@ class Follower:
             file, data, base, offsets = got, got.data, 0, None
             display = display_path(entry.path)
             heredoc = None
-        probe = ShellScript(data=data, base=base)
+        key = (id(data), base)
+        probe = self._parsed.get(key) or self._parsed.setdefault(
+            key, ShellScript(data=data, base=base))
         interp = interpreter or shebang_interpreter(probe.shebang)
         if interpreter is None and interp is not None and probe.shebang and \
                 knowledge.is_init(interp, from_build_context=False):

@@ -1,0 +1,56 @@
+"""Neutralise untrusted text (file names, script lines, messages quoting them) before it is
+printed, in every format and on stderr.
+
+* Terminal controls — C0 controls but tab and newline, DEL, ESC sequences, C1 controls (NEL
+  too), Unicode line and paragraph separators, bidirectional overrides — and lone surrogates
+  (a non-UTF-8 file name) become visible backslash escapes (``\\x1b``, ``\\u2028``,
+  ``\\udcff``): nothing can move the cursor, set a title, recolour the log or fail to encode.
+* A line that, once its leading white space is trimmed, starts like a GitHub Actions workflow
+  command (``::add-mask::``, ``::warning``, legacy ``##[…]``) gets its first character
+  escaped, so the runner does not execute it.
+
+:func:`terminal` is for text (the report, stderr); :func:`json_text` for already serialised
+JSON (a string escape there keeps the value exact for a JSON reader).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NEWLINES = re.compile("[\n\r]")
+_COMMAND = re.compile(r"^([ \t]*)(::|##\[)", re.M)
+
+
+def _visible(m: re.Match[str]) -> str:
+    c = ord(m.group(0))
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def terminal(text: str, *, one_line: bool = True) -> str:
+    """``text`` safe to print: controls escaped, workflow commands defused.  With
+    ``one_line`` (a file name, a quoted script line), newlines are escaped too."""
+    text = _CONTROLS.sub(_visible, text)
+    if one_line:
+        text = _NEWLINES.sub(lambda m: "\\n" if m.group(0) == "\n" else "\\r", text)
+    else:
+        text = text.replace("\r", "\\r")
+    return defuse_commands(text)
+
+
+def defuse_commands(text: str) -> str:
+    """Escape the first character of every line that a CI runner would take as a command."""
+    return _COMMAND.sub(lambda m: m.group(1) + ("\\x3a:" if m.group(2) == "::" else "\\x23#["),
+                        text)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(serialised: str) -> str:
+    """JSON from ``json.dumps(…, ensure_ascii=False)`` with the characters that can only occur
+    inside its strings — C1 controls, separators, bidi overrides, lone surrogates — written as
+    ``\\uXXXX`` escapes (the same value for a reader, and always encodable)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", serialised)
+
