@@ -234,3 +234,14 @@ def test_opaque_script_is_not_claimed_to_be_pid1(tmp_path: Path) -> None:
     m = model_of(tmp_path, "FROM debian:12-slim\nRUN curl -o /start.sh https://x/s\n"
                            "CMD [\"/start.sh\"]\n", {})
     assert [c.kind for c in m.pid1_candidates()] == ["unknown"]
+
+
+def test_no_source_is_taken_from_above_the_repository(tmp_path: Path) -> None:
+    """With the context at the repository root there is no parent to fall back to: a file of
+    the same name beside the repository is not the build's (it used to be taken)."""
+    (tmp_path / "boot.sh").write_text(BOOT)
+    (tmp_path / "repo").mkdir()
+    m = model_of(tmp_path / "repo", "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
+                 {})
+    assert followed(m) == []
+    assert not any("repository root" in n for n in m.notes)

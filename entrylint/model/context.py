@@ -172,7 +172,7 @@ class BuildContext:
         if self._roots is None:
             roots = [self.root]
             ctx, top = self.root.resolve(), self.repo_root.resolve()
-            if ctx == top or top in ctx.parents:
+            if top in ctx.parents:  # (a context that is the root itself has none above it)
                 for parent in ctx.parents:
                     roots.append(parent)
                     if parent == top:
