@@ -312,6 +312,9 @@ def score_labels(labels: Sequence[Label], outcomes: dict[tuple[str, str], Outcom
                 if out is not None and not out.crash and not out.followed:
                     why = "no script followed" + "".join(
                         f"; {u['path']}: {u['reason']}" for u in out.unresolved)
+                elif out is not None and not out.crash:
+                    why = "followed " + ", ".join(out.followed) + "; fired: " + (
+                        " ".join(sorted(got)) or "nothing")
                 mistakes.append(Mistake("FN", rule, lab, why))
     return scores, mistakes
 
