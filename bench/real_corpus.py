@@ -309,7 +309,9 @@ def score_labels(labels: Sequence[Label], outcomes: dict[tuple[str, str], Outcom
             elif rule in lab.expect:
                 sc.fn += 1
                 why = "crashed" if out is not None and out.crash else ""
-                if out is not None and not out.crash and not out.followed:
+                if out is not None and not out.crash and not out.runs_script:
+                    why = "no start script; fired: " + (" ".join(sorted(got)) or "nothing")
+                elif out is not None and not out.crash and not out.followed:
                     why = "no script followed" + "".join(
                         f"; {u['path']}: {u['reason']}" for u in out.unresolved)
                 elif out is not None and not out.crash:
