@@ -11,7 +11,9 @@ model: it does not use entrylint at all.  The rule:
 * a word *names a build-context script* when its basename is a shell script (``.sh``/``.bash``
   or a ``#!`` line naming sh, bash, ash, dash, ksh or zsh) in the build context, or in the
   repository when the context has none; or when a ``COPY``/``ADD`` of the final stage
-  (without ``--from``) writes a file of that basename from such a script in the context.
+  (without ``--from``) writes a file of that basename from such a script in the context;
+* a path that a ``COPY --from`` writes does not count, unless the copy is from a stage of this
+  Dockerfile that itself copied a file of that name (from the context).
 
 It over-counts a script named only as an argument (``CMD ["app", "--hook", "x.sh"]``), and
 misses scripts reached only through a base image's start-up or a ``RUN ln -s`` alias.
@@ -40,7 +42,10 @@ class Stage:
     entrypoint: str | None = None
     cmd: str | None = None
     copies: list[list[str]] = field(default_factory=list)  # argument words, no --from
-    from_dests: list[str] = field(default_factory=list)  # destinations of COPY --from
+    #: the paths a ``COPY --from`` writes (its destination, or, for a destination ending in
+    #: ``/``, that directory plus each source's basename), with the stage of this file it
+    #: copies from (None: another image)
+    from_paths: list[tuple[str, Stage | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -74,7 +79,7 @@ def logical_lines(text: str) -> list[tuple[str, str]]:
                 continue
             parts.append(nxt)
         joined = " ".join(p for p in parts if p != "\\").strip()
-        word, _, rest = joined.partition(" ")
+        word, rest = [*joined.split(None, 1), ""][:2]
         for tag in _HEREDOC.findall(rest):
             while i < len(lines) and lines[i].strip() != tag:
                 i += 1
@@ -103,8 +108,21 @@ def read_stages(text: str) -> list[Stage]:
             if not any(w.startswith("--from") for w in words):
                 stages[-1].copies.append(plain)
             elif len(plain) >= 2:
-                stages[-1].from_dests.append(plain[-1])
+                *sources, dest = plain
+                origin = _named_stage(words, stages[:-1])
+                if dest.endswith("/"):
+                    stages[-1].from_paths += [(dest + src.rstrip("/").rsplit("/", 1)[-1], origin)
+                                              for src in sources]
+                else:
+                    stages[-1].from_paths.append((dest, origin))
     return stages
+
+
+def _named_stage(words: list[str], earlier: list[Stage]) -> Stage | None:
+    ref = next((w.split("=", 1)[1] for w in words if w.startswith("--from=")), "")
+    if ref.isdigit() and int(ref) < len(earlier):
+        return earlier[int(ref)]
+    return next((s for s in earlier if s.name and s.name.lower() == ref.lower()), None)
 
 
 def split_words(args: str) -> list[str]:
@@ -214,10 +232,17 @@ def _copied_as(stage: Stage, name: str, context: Path) -> bool:
 
 
 def _from_other_stage(stage: Stage, word: str) -> bool:
-    """``word`` is a path that a ``COPY --from`` writes (a file of another stage or image)."""
-    for dest in stage.from_dests:
-        if dest == word or (dest.endswith("/") and word == dest + word.rsplit("/", 1)[-1]):
+    """``word`` is a path that a ``COPY --from`` writes from another image, or from a stage of
+    this file that did not itself copy a file of that name from the context."""
+    name = word.rsplit("/", 1)[-1]
+    for path, origin in stage.from_paths:
+        if path != word:
+            continue
+        if origin is None:
             return True
+        return not any(len(c) >= 2 and name in {c[-1].rstrip("/").rsplit("/", 1)[-1],
+                                                *(x.rsplit("/", 1)[-1] for x in c[:-1])}
+                       for c in origin.copies)
     return False
 
 
