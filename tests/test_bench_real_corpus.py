@@ -112,3 +112,18 @@ def test_heuristic_ignores_interpreters_and_other_stages(corpus: ModuleType,
     assert h.analyse(df, repo, repo).scripts == []
     _write(df, 'FROM debian\nCOPY run.sh /usr/bin/go\nCMD ["go"]\n')
     assert h.analyse(df, repo, repo).scripts == ["go"]
+
+
+def test_heuristic_tabs_and_scripts_through_a_local_stage(corpus: ModuleType,
+                                                          tmp_path: Path) -> None:
+    import corpus_heuristic as h
+
+    repo = tmp_path / "r"
+    _write(repo / "scripts" / "boot.sh", "#!/bin/sh\nexec app\n")
+    df = repo / "Dockerfile"
+    _write(df, "FROM alpine AS prep\nCOPY scripts/boot.sh /boot.sh\nFROM alpine\n"
+               "COPY --from=prep /boot.sh /boot.sh\nENTRYPOINT\t[\"/boot.sh\"]\n")
+    assert h.analyse(df, repo, repo).scripts == ["boot.sh"]
+    _write(df, "FROM vendor/tools AS prep\nFROM alpine\n"
+               "COPY --from=prep /boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n")
+    assert h.analyse(df, repo, repo).scripts == []
