@@ -119,9 +119,7 @@ def analyse(task: Task) -> Outcome:
                             else f"<heredoc>/{s.container_path.rsplit('/', 1)[-1]}"
                             for s in model.scripts]
             out.followed_as = [s.container_path for s in model.scripts]
-            out.unresolved = [{"path": u.path, "reason": u.reason,
-                               "where": u.where.text.strip()[:120] if u.where is not None
-                               and hasattr(u.where, "text") else ""}
+            out.unresolved = [{"path": u.path, "reason": u.reason, "where": _where(u.where)}
                               for u in model.unresolved]
         out.findings = [{"rule": d.rule, "file": _rel(d.path, task.root), "line": d.line,
                          "message": d.message} for d in result.diagnostics]
@@ -129,6 +127,14 @@ def analyse(task: Task) -> Outcome:
         out.crash = traceback.format_exc(limit=6)
     out.seconds = round(time.perf_counter() - t0, 3)
     return out
+
+
+def _where(ins: Any) -> str:
+    """The instruction an unresolved path comes from, as ``line N: KEYWORD args``."""
+    if ins is None:
+        return ""
+    args = " ".join(str(getattr(ins, "args", "")).split())
+    return f"line {getattr(ins, 'start_line', '?')}: {getattr(ins, 'keyword', '')} {args}"[:140]
 
 
 def _child(conn: Connection, task: Task) -> None:
@@ -362,7 +368,8 @@ def _fmt(x: float | None) -> str:
 
 def not_followed_reason(o: Outcome) -> str:
     if o.unresolved:
-        return "; ".join(f"{u['path']}: {u['reason']}" for u in o.unresolved)
+        return "; ".join(f"{u['path']}: {u['reason']}" + (f" [{u['where']}]" if u["where"] else "")
+                         for u in o.unresolved)
     if o.followed:
         return "followed other scripts only: " + ", ".join(o.followed)
     if o.start_argv is None:
