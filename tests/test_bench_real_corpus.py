@@ -127,3 +127,21 @@ def test_heuristic_tabs_and_scripts_through_a_local_stage(corpus: ModuleType,
     _write(df, "FROM vendor/tools AS prep\nFROM alpine\n"
                "COPY --from=prep /boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n")
     assert h.analyse(df, repo, repo).scripts == []
+
+
+def test_a_worker_that_dies_or_hangs_is_reported(corpus: ModuleType, checkouts: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    task = next(iter(corpus.dockerfile_tasks(corpus.repositories(checkouts, ["acme/two"]))))
+
+    def boom(_task: object) -> None:
+        raise SystemExit(3)
+
+    monkeypatch.setattr(corpus, "analyse", boom)
+    [died] = corpus.run_tasks([task], timeout=20)
+    assert died.crash is not None and "worker died" in died.crash
+
+    monkeypatch.setattr(corpus, "analyse", lambda _task: time.sleep(30))
+    [hung] = corpus.run_tasks([task], timeout=0.5)
+    assert hung.crash is not None and "timeout" in hung.crash
