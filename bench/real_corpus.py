@@ -110,31 +110,32 @@ def analyse(task: Task) -> Outcome:
         out.context = _rel(ctx, task.root)
         startup = corpus_heuristic.analyse(task.dockerfile, ctx, task.root)
         out.start_words, out.expected_scripts = startup.words, startup.scripts
-        result = lint_paths([task.dockerfile], context=ctx, unused_ignores=False)
+        result = lint_paths([task.dockerfile], context=ctx, unused_ignores=False, jobs=1)
         if result.errors:
             out.error = "; ".join(e.reason for e in result.errors)
-        for model in result.models:
-            out.start_argv = model.start_argv
-            out.followed = [_rel(s.file.path, task.root) if s.heredoc is None
+        for rec in result.linted:  # one record per linted Dockerfile (engine.Result)
+            out.followed = [_rel(s.path, task.root) if not s.heredoc
                             else f"<heredoc>/{s.container_path.rsplit('/', 1)[-1]}"
-                            for s in model.scripts]
-            out.followed_as = [s.container_path for s in model.scripts]
-            out.unresolved = [{"path": u.path, "reason": u.reason, "where": _where(u.where)}
-                              for u in model.unresolved]
+                            for s in rec.scripts]
+            out.followed_as = [s.container_path for s in rec.scripts]
+            out.unresolved = [{"path": u.path, "reason": u.reason, "where": ""}
+                              for u in rec.unresolved]
         out.findings = [{"rule": d.rule, "file": _rel(d.path, task.root), "line": d.line,
                          "message": d.message} for d in result.diagnostics]
+        if out.runs_script and out.error is None and not out.is_followed:
+            out.start_argv = _start_argv(task, ctx)
     except Exception:  # a crash is a result here: it is reported, not raised
         out.crash = traceback.format_exc(limit=6)
     out.seconds = round(time.perf_counter() - t0, 3)
     return out
 
 
-def _where(ins: Any) -> str:
-    """The instruction an unresolved path comes from, as ``line N: KEYWORD args``."""
-    if ins is None:
-        return ""
-    args = " ".join(str(getattr(ins, "args", "")).split())
-    return f"line {getattr(ins, 'start_line', '?')}: {getattr(ins, 'keyword', '')} {args}"[:140]
+def _start_argv(task: Task, ctx: Path) -> list[str] | None:
+    """ENTRYPOINT + CMD as entrylint reads them (for the not-followed list)."""
+    from entrylint.model import load
+
+    argv: list[str] | None = load(task.dockerfile, context=ctx).start_argv
+    return argv
 
 
 def _child(conn: Connection, task: Task) -> None:
@@ -203,7 +204,7 @@ def repositories(checkouts: Path, only: Iterable[str] = ()) -> list[Path]:
 
 
 def dockerfile_tasks(repos: Iterable[Path]) -> Iterator[Task]:
-    from entrylint.engine import discover
+    from entrylint.discovery import discover
 
     for root in repos:
         for df in discover([root]):
@@ -369,7 +370,7 @@ def _fmt(x: float | None) -> str:
 def not_followed_reason(o: Outcome) -> str:
     if o.unresolved:
         return "; ".join(f"{u['path']}: {u['reason']}" + (f" [{u['where']}]" if u["where"] else "")
-                         for u in o.unresolved)
+                         for u in o.unresolved)  # the reason names the instruction
     if o.followed:
         return "followed other scripts only: " + ", ".join(o.followed)
     if o.start_argv is None:
