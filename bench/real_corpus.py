@@ -41,6 +41,8 @@ else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 RULES = ("EL101", "EL102", "EL103", "EL104", "EL105")
+#: rule -> {"script": rule it counts as in a script, "dockerfile": … in the Dockerfile}
+Aliases = dict[str, dict[str, str]]
 SPLITS = ("dev", "heldout")
 
 
@@ -77,8 +79,21 @@ class Outcome:
         names = {f.rsplit("/", 1)[-1] for f in [*self.followed, *self.followed_as]}
         return any(s in names for s in self.expected_scripts)
 
-    def rules(self) -> set[str]:
-        return {f["rule"] for f in self.findings} & set(RULES)
+    def rules(self, aliases: Aliases | None = None) -> set[str]:
+        """The EL101-EL105 that fired; with ``aliases``, a rule split out of one of them
+        counts as the one the table names for where it fired (a script or the Dockerfile)."""
+        return {rule for rule, _f in self.mapped(aliases) if rule in RULES}
+
+    def mapped(self, aliases: Aliases | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Each finding with the rule it counts as (see :meth:`rules`)."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for f in self.findings:
+            rule = f["rule"]
+            if rule not in RULES and aliases is not None and rule in aliases:
+                rule = aliases[rule].get("dockerfile" if f["file"] == self.dockerfile
+                                         else "script", "")
+            out.append((rule, f))
+        return out
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -264,6 +279,14 @@ def read_labels(path: Path) -> list[Label]:
     return out
 
 
+def read_aliases(path: Path) -> Aliases:
+    """The labels file's ``[aliases]`` table (rules split out of EL101-EL105 later)."""
+    with open(path, "rb") as fh:
+        doc = tomllib.load(fh)
+    table = doc.get("aliases", {})
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in table.items()}
+
+
 def label_tasks(labels: Iterable[Label], checkouts: Path) -> list[Task]:
     tasks = []
     for lab in labels:
@@ -297,21 +320,22 @@ class Mistake:
     detail: str
 
 
-def score_labels(labels: Sequence[Label], outcomes: dict[tuple[str, str], Outcome]
+def score_labels(labels: Sequence[Label], outcomes: dict[tuple[str, str], Outcome],
+                 aliases: Aliases | None = None
                  ) -> tuple[dict[str, dict[str, Score]], list[Mistake]]:
     scores: dict[str, dict[str, Score]] = {s: {r: Score() for r in RULES} for s in SPLITS}
     mistakes: list[Mistake] = []
     for lab in labels:
         out = outcomes.get(lab.key())
-        got = out.rules() if out is not None and out.crash is None else set()
+        got = out.rules(aliases) if out is not None and out.crash is None else set()
         for rule in RULES:
             sc = scores[lab.split][rule]
             if rule in got and rule in lab.expect:
                 sc.tp += 1
             elif rule in got:
                 sc.fp += 1
-                msg = next((f"{f['file']}:{f['line']}: {f['message']}" for f in
-                            (out.findings if out else []) if f["rule"] == rule), "")
+                msg = next((f"{f['file']}:{f['line']}: {f['rule']} {f['message']}"
+                            for r, f in (out.mapped(aliases) if out else []) if r == rule), "")
                 mistakes.append(Mistake("FP", rule, lab, msg))
             elif rule in lab.expect:
                 sc.fn += 1
@@ -444,7 +468,8 @@ def evaluate(checkouts: Path, only: Sequence[str] = (), labels_path: Path | None
     shown = outcomes if not labelled_only else extra_out
     n_repos = len(repos) if not labelled_only else len({lab.repo for lab in labels})
     summ = summary(shown, n_repos, time.perf_counter() - t0)
-    scores, mistakes = score_labels(labels, by_key) if labels else (None, [])
+    aliases = read_aliases(labels_path) if labels_path is not None else {}
+    scores, mistakes = score_labels(labels, by_key, aliases) if labels else (None, [])
     stale = [lab for lab in labels
              if lab.commit and commit_of(checkouts / lab.repo.replace("/", "+", 1))
              not in (lab.commit, None)]

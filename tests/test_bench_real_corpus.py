@@ -145,3 +145,15 @@ def test_a_worker_that_dies_or_hangs_is_reported(corpus: ModuleType, checkouts: 
     monkeypatch.setattr(corpus, "analyse", lambda _task: time.sleep(30))
     [hung] = corpus.run_tasks([task], timeout=0.5)
     assert hung.crash is not None and "timeout" in hung.crash
+
+
+def test_aliases_count_split_rules_by_where_they_fire(corpus: ModuleType) -> None:
+    out = corpus.Outcome(repo="a/b", dockerfile="Dockerfile", context=".", findings=[
+        {"rule": "EL109", "file": "boot.sh", "line": 3, "message": "loop"},
+        {"rule": "EL109", "file": "Dockerfile", "line": 2, "message": "keepalive"},
+        {"rule": "EL110", "file": "Dockerfile", "line": 2, "message": "npm"},
+        {"rule": "EL104", "file": "Dockerfile", "line": 2, "message": "no init"}])
+    aliases = {"EL109": {"script": "EL103", "dockerfile": "EL105"},
+               "EL110": {"script": "EL103", "dockerfile": ""}}
+    assert out.rules() == {"EL104"}
+    assert out.rules(aliases) == {"EL103", "EL104", "EL105"}
