@@ -1,6 +1,6 @@
 """Does a Dockerfile's start-up run a shell script from its build context?
 
-An independent, deliberately simple reading used by ``bench/real_corpus.py`` to judge entrylint's
+An independent, deliberately simple reading used by ``bench/corpus.py`` to judge entrylint's
 model: it does not use entrylint at all.  The rule:
 
 * read the Dockerfile's logical lines (``\\`` continuations joined, comments and heredoc bodies

@@ -2,7 +2,7 @@
 """Is every *safe* fix safe on real repositories?  Run ``--fix`` in memory over checkouts and
 check each fixed Dockerfile.
 
-For every repository under ``--checkouts`` (one directory each, as bench/real_corpus.py uses), the
+For every repository under ``--checkouts`` (one directory each, as bench/corpus.py uses), the
 safe fixes are computed with :func:`entrylint.fixer.fix_paths` (nothing is written, nothing
 of the repository runs).  For each Dockerfile they change it checks:
 

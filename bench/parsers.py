@@ -2,7 +2,7 @@
 
 Runs the two parsers the project was asked to use (dockerfile-parse, bashlex) beside the ones
 it uses (its own Dockerfile reader, tree-sitter-bash) on a directory of real checkouts (the
-corpus of ``bench/real_corpus.py``), with BuildKit's own parser (PyPI ``dockerfile``) as the
+corpus of ``bench/corpus.py``), with BuildKit's own parser (PyPI ``dockerfile``) as the
 reference for Dockerfiles:
 
 * a Dockerfile reader is *wrong* on a file when its instructions (keyword and first line)

@@ -5,7 +5,7 @@
     python bench/perf.py                      # prints the machine, the versions, the table
     python bench/perf.py --update-readme      # ... and writes it into bench/README.md
 
-Corpora (bench/corpus.py): one Dockerfile with a start script (the pre-commit and editor
+Corpora (bench/synthetic.py): one Dockerfile with a start script (the pre-commit and editor
 case), one without, a RUN-heavy Dockerfile, and 100, 1,000 and 2,000 Dockerfiles with their
 scripts in one repository.  Each row runs every tool as a fresh process, wall time measured
 around the process (the median of --repeat runs for one-file rows), peak RSS from wait4 (the
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import make_corpus, make_run_heavy
+from synthetic import make_corpus, make_run_heavy
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "bench" / "README.md"

@@ -1,4 +1,4 @@
-"""Patterns found in real repositories (bench/real_corpus.py), each reproduced by a small repository
+"""Patterns found in real repositories (bench/corpus.py), each reproduced by a small repository
 of our own: the findings entrylint must give, and must not (issue 8)."""
 
 from __future__ import annotations

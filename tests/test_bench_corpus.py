@@ -1,4 +1,4 @@
-"""bench/real_corpus.py on two tiny synthetic checkouts: counts, follow rate and P/R arithmetic."""
+"""bench/corpus.py on two tiny synthetic checkouts: counts, follow rate and P/R arithmetic."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 def corpus() -> ModuleType:
     sys.path.insert(0, str(BENCH))
     try:
-        return importlib.import_module("real_corpus")
+        return importlib.import_module("corpus")
     finally:
         sys.path.remove(str(BENCH))
 
