@@ -293,6 +293,19 @@ class ShellScript:
                     return True
         return False
 
+    def handles_term(self) -> bool:
+        """Some ``trap ACTION TERM`` runs an action (``trap cleanup TERM``; not ``trap '' TERM``,
+        which ignores it, nor ``trap - TERM``)."""
+        for c in self.iter_commands():
+            if c.name != "trap" or len(c.words) < 3:
+                continue
+            sigs = {(literal(self.data, w) or "").upper().removeprefix("SIG")
+                    for w in c.words[2:]}
+            action = literal(self.data, c.words[1])
+            if sigs & {"TERM", "15"} and action not in ("", "-"):
+                return True
+        return False
+
     def traps_term(self) -> bool:
         """A ``trap … TERM`` (or INT/QUIT) whose action forwards the signal with ``kill``,
         written out or in a function it calls: the trap-and-wait pattern."""

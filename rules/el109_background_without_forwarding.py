@@ -65,6 +65,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             if term.kind == "loop":
                 if forwards and _ends_with_the_job(sh, term.node):
                     continue  # `while kill -0 $PID; do sleep 1; done` with a forwarding trap
+                if _sleeps_interruptibly(sh, term.node) and sh.handles_term():
+                    continue  # `sleep 600 & wait $!` in the loop: the trap runs at once
                 yield at_first_line(
                     ID, SEVERITY, script, term.node.start_byte, term.node.end_byte,
                     f"{script.display} ends in a loop: the shell stays PID 1 and runs each "
@@ -115,6 +117,16 @@ def _inline_keepalives(model: ImageModel) -> Iterator[Diagnostic]:
             f"PID 1 with the server as its child, and SIGTERM from `docker stop` never reaches "
             f"the server, which is SIGKILLed after the grace period. {_TRAP}",
         )
+
+
+def _sleeps_interruptibly(sh: ShellScript, loop: Node) -> bool:
+    """A periodic job's loop that waits in ``sleep N & wait $!``: every job it starts in the
+    background is a ``sleep``, and it waits for them, so a TERM trap runs at once."""
+    commands = sh.iter_commands(loop)
+    background = [c for c in commands if sh.is_background(c.node)
+                  or (c.node.parent is not None and sh.is_background(c.node.parent))]
+    return bool(background) and all(c.name == "sleep" for c in background) and any(
+        c.name == "wait" for c in commands)
 
 
 def _ends_with_the_job(sh: ShellScript, loop: Node) -> bool:

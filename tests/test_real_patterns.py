@@ -84,6 +84,18 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "boot.sh": "#!/bin/bash\nnode server.js &\nSERVER=$!\n"
                  "trap 'kill -TERM $SERVER; wait $SERVER' TERM INT\nwait $SERVER\n"},
      []),  # and bash, PID 1 for good, reaps
+    # a periodic job: `sleep N & wait $!` under a trap that exits ends at once on TERM
+    ("periodic-loop-interruptible-sleep",
+     {"Dockerfile": "FROM alpine:3.19\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\ncleanup() { echo bye; exit 0; }\ntrap cleanup INT TERM\n"
+                 "while true; do\n  certbot renew\n  sleep 43200 &\n  wait $!\ndone\n"},
+     []),
+    # ... but the same trap around a server in the background leaves it to be SIGKILLed
+    ("loop-server-exit-trap",
+     {"Dockerfile": "FROM alpine:3.19\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\ntrap 'exit 0' INT TERM\n"
+                 "while true; do\n  myserver &\n  wait $!\n  sleep 5\ndone\n"},
+     [("EL109", "boot.sh", 3)]),
     # `if [[ "$1" == web ]]; then exec nginx; fi; exec "$@"` with CMD ["web"]: nginx is PID 1
     ("if-guard-exec",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
