@@ -399,6 +399,18 @@ class ShellScript:
         return bool(after - before)
 
     # -- terminals --------------------------------------------------------------------------
+    def start_terminals(self, args: list[str | None] | None = None
+                        ) -> tuple[list[Terminal], list[Terminal]]:
+        """:meth:`terminals` split in two: the ends of the paths start-up takes, and the trap
+        handler's clean-up called last (``term_handler`` after a trap-and-wait loop), which
+        runs once the server is gone and so is no end of a path."""
+        handlers = self.trap_functions() if self.traps_term() else frozenset()
+        ends: list[Terminal] = []
+        cleanup: list[Terminal] = []
+        for term in self.terminals(args):
+            (cleanup if handlers and set(term.via_functions) & handlers else ends).append(term)
+        return ends, cleanup
+
     def terminals(self, args: list[str | None] | None = None) -> list[Terminal]:
         """The command that runs last on each path through the script.
 

@@ -58,13 +58,9 @@ the command is a variable other than `"$@"` (it might name a function).
 def check(model: ImageModel) -> Iterator[Diagnostic]:
     for script in model.scripts:
         sh = script.shell
-        forwards = sh.traps_term()
-        handlers = sh.trap_functions() if forwards else frozenset()
         # the paths that `docker run IMAGE` takes: with CMD known, only the `case "$1"` arm
         # and `if [ "$1" = web ]` branch it selects (other arms are other commands)
-        for term in sh.terminals(args=script.args or None):
-            if handlers and set(term.via_functions) & handlers:
-                continue  # the trap's handler called last: clean-up once the server is gone
+        for term in sh.start_terminals(script.args or None)[0]:
             if term.command is None:
                 continue  # loops, background jobs, keepalives and `wait`: EL109
             if term.kind != "child":

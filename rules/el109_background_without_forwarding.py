@@ -57,11 +57,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     for script in model.scripts:
         sh = script.shell
         forwards = sh.traps_term()
-        handlers = sh.trap_functions() if forwards else frozenset()
         # with CMD known, only the `case "$1"` arm / `if [ "$1" = x ]` branch it selects
-        for term in sh.terminals(args=script.args or None):
-            if handlers and set(term.via_functions) & handlers:
-                continue  # the trap's handler called last: clean-up once the server is gone
+        for term in sh.start_terminals(script.args or None)[0]:
             if term.kind == "loop":
                 if forwards and _ends_with_the_job(sh, term.node):
                     continue  # `while kill -0 $PID; do sleep 1; done` with a forwarding trap

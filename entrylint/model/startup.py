@@ -378,12 +378,11 @@ class Follower:
         launch = Launch("script", argv, where, script=script, from_context=True,
                         shell_kind=stage.shell_kind(interp or "sh"))
         settled = True  # every path that stays would exec once EL103's fix is applied
-        handlers = probe.trap_functions() if probe.traps_term() else frozenset()
-        for term in probe.terminals(args=argv[1:]):
-            if handlers and set(term.via_functions) & handlers:
-                launch.stays = True  # the trap handler's clean-up, run after the server
-                settled = False
-                continue
+        ends, cleanup = probe.start_terminals(argv[1:])
+        if cleanup:  # the trap handler's clean-up, run after the server: the shell stays
+            launch.stays = True
+            settled = False
+        for term in ends:
             if term.kind == "exec" and term.command is not None:
                 for target_argv in exec_targets(probe, term, argv[1:]):
                     launch.execs.append(
