@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import test_properties as props  # noqa: E402
 from generate import dockerfile, lint_never_raises, script  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "fuzz-regressions"
@@ -45,6 +45,9 @@ def _save(kind: str, case: dict[str, str], error: BaseException) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=300.0)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="make the run reproducible: round N of each property uses seed "
+                             "SEED*1000+N (CI passes one, so that it replays what was checked)")
     args = parser.parse_args()
     deadline = time.monotonic() + args.seconds
     volume = settings(max_examples=10**6, deadline=None, database=None,
@@ -81,10 +84,14 @@ def main() -> int:
             last.update(dict(zip(names, (a, b), strict=True)))
             check(a, b)
 
+        rounds[kind] = rounds.get(kind, 0) + 1
+        if args.seed is not None:
+            return seed(args.seed * 1000 + rounds[kind])(run)
         return run  # type: ignore[no-any-return]
 
     failing: set[str] = set()
     counts: dict[str, int] = {}
+    rounds: dict[str, int] = {}
     while time.monotonic() < deadline and len(failing) < len(checks):
         for kind, (check, strategies, names) in checks.items():
             if kind in failing or time.monotonic() >= deadline:
