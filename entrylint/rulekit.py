@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from entrylint.diagnostics import Diagnostic, Fix, Severity
 from entrylint.dockerfile import Instruction
 from entrylint.knowledge import ShellKind
 from entrylint.model import ImageModel, Launch, Script
-from entrylint.shell import Command
+from entrylint.shell import Command, literal
 
 
 def at_instruction(rule: str, severity: Severity, model: ImageModel, ins: Instruction,
@@ -178,3 +179,31 @@ def command_instruction(model: ImageModel, launch: Launch) -> Instruction | None
     if cmd is not None and cmd.exec_form and cmd.exec_form == launch.argv:
         return cmd
     return launch.where
+
+
+def swallowers_at_instructions(model: ImageModel, names: Collection[str]
+                               ) -> Iterator[tuple[Placed, Instruction]]:
+    """The start-up's resident launchers named ``names`` (su, npm…) that ENTRYPOINT/CMD run,
+    with the instruction to report them at; those a script runs are left to
+    :func:`final_commands`, which reports them at the script's line."""
+    for placed in placed_launches(model):
+        launch = placed.launch
+        if launch.kind != "swallower" or launch.name not in names or launch.where is None:
+            continue
+        at_cmd = command_instruction(model, launch)
+        if placed.parent is not None and placed.parent.kind == "script" and \
+                at_cmd is launch.where:
+            continue  # the script names it: reported at the script's command
+        yield placed, at_cmd or launch.where
+
+
+def final_commands(script: Script) -> Iterator[tuple[Command, list[str | None]]]:
+    """The command that ends each path start-up takes through ``script`` (run as a child or
+    exec'd), with its argv (an ``exec``'s target)."""
+    for term in script.shell.start_terminals(script.args or None)[0]:
+        cmd = term.command
+        if cmd is None or term.kind not in ("child", "exec"):
+            continue
+        words = cmd.exec_target() if cmd.is_exec else cmd.words
+        yield cmd, [literal(cmd.source, w) for w in words]
+

@@ -24,13 +24,13 @@ from entrylint.model import DEFAULT_PATH, ImageModel, Launch, Stage, analyse_she
 from entrylint.rulekit import (
     at_command,
     at_instruction,
-    command_instruction,
+    final_commands,
     init_of_script,
-    placed_launches,
     quote_argv,
     signals_group,
+    swallowers_at_instructions,
 )
-from entrylint.shell import SHELLS, ShellScript, literal
+from entrylint.shell import SHELLS, ShellScript
 
 ID = "EL108"
 NAME = "privilege-drop-stays-resident"
@@ -57,29 +57,15 @@ already installs one.
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
     kind = model.final.shell_kind()
-    for placed in placed_launches(model):
+    for placed, where in swallowers_at_instructions(model, facts.PRIVILEGE_DROPS):
         launch = placed.launch
-        if launch.kind != "swallower" or launch.name not in facts.PRIVILEGE_DROPS:
-            continue
-        at_cmd = command_instruction(model, launch)
-        if placed.parent is not None and placed.parent.kind == "script" and \
-                at_cmd is launch.where:
-            continue  # the script names it: reported at the script's command below
-        if launch.where is None:
-            continue
         verdict = _verdict(model, launch.name, launch.argv[1:], kind, placed.init,
                            exec_form=True)
         if verdict is not None:
-            where = command_instruction(model, launch) or launch.where
             yield at_instruction(ID, verdict[0], model, where, verdict[1])
     for script in model.scripts:
         init = init_of_script(model, script)
-        for term in script.shell.terminals(args=script.args or None):
-            cmd = term.command
-            if cmd is None or term.kind not in ("child", "exec"):
-                continue
-            argv = ([literal(cmd.source, w) for w in cmd.exec_target()] if cmd.is_exec
-                    else cmd.argv(cmd.source))
+        for cmd, argv in final_commands(script):
             name = argv[0] if argv else None
             if name is None or name not in facts.PRIVILEGE_DROPS:
                 continue

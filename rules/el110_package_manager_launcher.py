@@ -21,14 +21,13 @@ from entrylint.model import ImageModel
 from entrylint.rulekit import (
     at_command,
     at_instruction,
-    command_instruction,
+    final_commands,
     init_of_script,
-    placed_launches,
     quote_argv,
     run_dependence,
     signals_group,
+    swallowers_at_instructions,
 )
-from entrylint.shell import literal
 
 ID = "EL110"
 NAME = "package-manager-launcher"
@@ -61,28 +60,16 @@ _NOT_LAUNCHING = frozenset({"install", "i", "ci", "add", "build", "prune", "rebu
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
-    for placed in placed_launches(model):
+    for placed, where in swallowers_at_instructions(model, facts.PACKAGE_MANAGERS):
         launch = placed.launch
-        if launch.kind != "swallower" or launch.name not in facts.PACKAGE_MANAGERS:
+        if not _launches(launch.argv) or signals_group(placed.init):
             continue
-        at_cmd = command_instruction(model, launch)
-        if placed.parent is not None and placed.parent.kind == "script" and \
-                at_cmd is launch.where:
-            continue  # the script names it: reported at the script's command below
-        if launch.where is None or not _launches(launch.argv) or signals_group(placed.init):
-            continue
-        where = command_instruction(model, launch) or launch.where
         yield at_instruction(ID, SEVERITY, model, where, _message(model, launch.argv),
                              package_script_fix(model, where, launch.argv))
     for script in model.scripts:
         if signals_group(init_of_script(model, script)):
             continue
-        for term in script.shell.terminals(args=script.args or None):
-            cmd = term.command
-            if cmd is None or term.kind not in ("child", "exec"):
-                continue
-            argv = ([literal(cmd.source, w) for w in cmd.exec_target()] if cmd.is_exec
-                    else cmd.argv(cmd.source))
+        for cmd, argv in final_commands(script):
             if not argv or argv[0] not in facts.PACKAGE_MANAGERS or not _launches(argv):
                 continue
             yield at_command(ID, SEVERITY, script, cmd, _message(model, argv))
