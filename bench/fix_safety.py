@@ -127,6 +127,8 @@ def check_dockerfile(counts: Counts, label: str, old: bytes, new: bytes,
             if not argv:
                 continue
             init = argv[0]
+            if not knowledge.is_init(init, from_build_context=False):
+                continue  # a rewritten start command (EL105's `exec`), not an init put in front
             _found, where = fixes.init_location(stage, posixpath.basename(init))
             if "/" in init:
                 ok = where in (None, init)
