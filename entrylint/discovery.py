@@ -5,7 +5,9 @@ what editors and GitHub's linguist highlight as Dockerfiles (``*.dockerfile``,
 ``*.containerfile``, ``Dockerfile.*``) and the variants found in real repositories
 (``Dockerfile-alpine``, ``Dockerfile_prod``, ``app.Dockerfile``), compared without regard to
 case.  Names with the extension of another kind of file (``Dockerfile.md``,
-``dockerfile_test.go``, ``Dockerfile.dockerignore``) are not Dockerfiles.  The configuration's
+``dockerfile_test.go``, ``Dockerfile.dockerignore``) or of a template engine's input
+(``Dockerfile.jinja2``, ``Dockerfile.tmpl``) are not Dockerfiles; named on the command line,
+any file is linted.  The configuration's
 ``dockerfile-patterns`` replaces the list.
 
 Ignored files: inside a git work tree, git itself says which files a search sees
@@ -40,7 +42,11 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
     *(f"!*.{ext}" for ext in ("md", "rst", "txt", "adoc", "html", "py", "pyc", "go", "rs",
                               "js", "ts", "rb", "java", "json", "yml", "yaml", "toml",
                               "sh", "bash", "ps1", "bat", "lock", "orig", "rej", "bak", "swp",
-                              "patch", "diff", "png", "svg")),
+                              "patch", "diff", "png", "svg",
+                              # a generator's template, not a file docker builds (the corpus:
+                              # 145 webdevops Dockerfile.jinja2 with no FROM of their own);
+                              # balena's Dockerfile.template is built as it is, so it stays
+                              "jinja2", "jinja", "j2", "tmpl", "tpl", "erb", "mustache")),
 )
 
 #: Directories a search never enters.

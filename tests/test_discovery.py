@@ -22,7 +22,8 @@ DOCKERFILES = ["Dockerfile", "dockerfile", "DOCKERFILE", "Containerfile", "Docke
                "Dockerfile.template"]
 NOT_DOCKERFILES = ["Dockerfile.dockerignore", "Dockerfile.md", "dockerfile_test.go",
                    "dockerfile.py", "Dockerfile.yml", "dockerfiles", "README.md",
-                   "mydockerfile", "Dockerfile.txt"]
+                   "mydockerfile", "Dockerfile.txt", "Dockerfile.jinja2", "Dockerfile.j2",
+                   "Dockerfile.tmpl"]
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
