@@ -444,15 +444,6 @@ def no_init_fix_reason(model: ImageModel) -> str | None:
             f"{_manual_alternative(program)}")
 
 
-def _stage_chain(stage: Stage) -> list[Stage]:
-    out: list[Stage] = []
-    s: Stage | None = stage
-    while s is not None:
-        out.append(s)
-        s = s.base_stage
-    return out
-
-
 _INIT_FILE = re.compile(r"(?:^|/)(?P<name>tini|tini-static|dumb-init)(?:[-_][\w.]+)?$")
 _ABS_INIT = re.compile(r"(?<![\w:/.-])(/(?:[\w.-]+/)*(?:tini|tini-static|dumb-init))(?![\w.-])")
 
@@ -463,7 +454,7 @@ def init_location(stage: Stage, program: str = "tini") -> tuple[bool, str | None
     names = {program, "tini-static"} if program == "tini" else {program}
     found, where = False, None
     pattern = re.compile(rf"(?<![\w-]){re.escape(program)}(?![\w])")
-    for s in reversed(_stage_chain(stage)):
+    for s in reversed(stage.chain()):
         base = s.root_image
         for ins in s.instructions:
             if ins.keyword not in ("RUN", "COPY", "ADD") or not pattern.search(ins.args):

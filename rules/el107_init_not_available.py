@@ -63,7 +63,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     base = model.final.root_image
     if base is None or base.distro in ("unknown", "windows") or base.entrypoint == "init":
         return  # the base image may bring it (jenkins, elasticsearch: tini)
-    stages = _chain(model.final)
+    stages = model.final.chain()
     if _copied_to(model.final, argv0, start.name):
         return
     installs = [(m, ins.args) for s in stages for ins in s.all_of("RUN")
@@ -109,15 +109,6 @@ def _install_hint(name: str, distro: str) -> str:
             "debian": f"RUN apt-get update && apt-get install -y --no-install-recommends "
                       f"{name}"}.get(distro)
     return f"Install it (`{line}`)" if line else "Install it, or copy a static binary in"
-
-
-def _chain(stage: Stage) -> list[Stage]:
-    out: list[Stage] = []
-    s: Stage | None = stage
-    while s is not None:
-        out.append(s)
-        s = s.base_stage
-    return out
 
 
 def _copied_to(stage: Stage, argv0: str, name: str) -> bool:

@@ -159,20 +159,31 @@ class _Remove(_Write):
 
 
 @dataclass
-class _ContextTree(_Write):
-    """A build-context directory's contents copied to ``dest``."""
+class _Tree(_Write):
+    """A directory's contents copied to ``dest``: ``dest`` and its parents are directories,
+    and what lies below comes from :meth:`inside`."""
 
     dest: str = "/"
-    source: Path = Path(".")
-    context: BuildContext | None = None
-    chmod: str | None = None
 
     def provides(self, path: str) -> Raw | None:
         rel = _under(path, self.dest)
         if rel is None:
             return DIR if _parent_of(self.dest, path) else None
-        if rel == "":
-            return DIR
+        return DIR if rel == "" else self.inside(path, rel)
+
+    def inside(self, path: str, rel: str) -> Raw | None:
+        raise NotImplementedError
+
+
+@dataclass
+class _ContextTree(_Tree):
+    """A build-context directory's contents copied to ``dest``."""
+
+    source: Path = Path(".")
+    context: BuildContext | None = None
+    chmod: str | None = None
+
+    def inside(self, path: str, rel: str) -> Raw | None:
         candidate = self.source / rel
         if self.context is not None and self._excluded(candidate):
             return None
@@ -207,21 +218,15 @@ class _ContextTree(_Write):
 
 
 @dataclass
-class _Alias(_Write):
+class _Alias(_Tree):
     """A directory of another filesystem (another stage, or an earlier point of this one)
     copied to ``dest``: what is known there is known here, the rest may be anything."""
 
-    dest: str = "/"
     source: str = "/"
     lookup: Callable[[str], Raw | None] | None = None
     label: str = ""
 
-    def provides(self, path: str) -> Raw | None:
-        rel = _under(path, self.dest)
-        if rel is None:
-            return DIR if _parent_of(self.dest, path) else None
-        if rel == "":
-            return DIR
+    def inside(self, path: str, rel: str) -> Raw | None:
         assert self.lookup is not None
         got = self.lookup(posixpath.join(self.source, rel))
         if isinstance(got, _Link) and _under(got.target, self.source) is not None:

@@ -61,6 +61,15 @@ class Stage:
             s = s.base_stage
         return s.base_image if s is not None else None
 
+    def chain(self) -> list[Stage]:
+        """This stage, then the stage it is built ``FROM``, and so on (newest first)."""
+        out: list[Stage] = []
+        s: Stage | None = self
+        while s is not None:
+            out.append(s)
+            s = s.base_stage
+        return out
+
     def _inherited(self, attr: str) -> Stage | None:
         s: Stage | None = self
         while s is not None and getattr(s, attr) is None:
