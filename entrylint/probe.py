@@ -127,8 +127,10 @@ class KilledProcess(t.TypedDict):
     name: str
     #: its command line as last seen alive
     command: str
-    #: "pid1-exit": still running when PID 1 exited, killed by the kernel with the namespace;
-    #: "before": SIGKILLed (by a process of the namespace) while PID 1 was still running
+    #: "before": seen gone while PID 1 was still running, so SIGKILLed by a process of the
+    #: namespace (certain); "pid1-exit": not seen gone before PID 1 began to exit, so killed by
+    #: the kernel with the namespace -- or by PID 1 itself less than a scheduling delay before
+    #: it exited, which probe cannot tell apart
     when: t.Literal["pid1-exit", "before"]
 
 
@@ -360,6 +362,11 @@ STOP_TIGHT_SECONDS = 2.0
 #: At most this many pidfds are held at once (file descriptors); processes beyond it get
 #: the /proc check only.
 MAX_PIDFDS = 256
+#: With pidfds, /proc is scanned only this often (seconds), for processes started since; in
+#: between, the wait wakes on the followed processes' exits.  A scan reads every process of
+#: the host, which takes milliseconds on a busy one: long enough to miss a PID 1 that
+#: SIGKILLs its child and exits right after.
+STOP_RESCAN = 0.02
 
 
 class _Tracked:
@@ -414,8 +421,7 @@ class _StopWatcher:
     def look(self) -> None:
         from entrylint.pidns import PF_EXITING, process_flags
 
-        p1_flags = process_flags(self.p1.host_pid)
-        p1_exiting = p1_flags is None or bool(p1_flags & PF_EXITING)
+        p1_exiting = self._pid1_exiting()
         present: set[int] = set()
         for proc in self.p1.processes():
             if proc.host_pid == self.p1.host_pid:
@@ -436,15 +442,42 @@ class _StopWatcher:
                 flags = process_flags(proc.host_pid)
                 if flags is not None and not flags & PF_EXITING:
                     tr.seen_after_pid1_exit = True
-        if not p1_exiting:
-            # Exited (zombie) or gone before PID 1 began to exit?  Only if PID 1 is still not
-            # exiting now, after the scan: it may have begun meanwhile, and the kernel may
-            # have killed them since (a scan takes a while on a busy host).
-            flags = process_flags(self.p1.host_pid)
-            if flags is not None and not flags & PF_EXITING:
-                for pid, tr in self.tracked.items():
-                    if pid not in present:
-                        tr.dead_before = True
+        # Exited (zombie) or gone before PID 1 began to exit?  Only if PID 1 is still not
+        # exiting now, after the scan: it may have begun meanwhile, and the kernel may have
+        # killed them since (a scan takes a while on a busy host).
+        if not p1_exiting and not self._pid1_exiting():
+            for pid, tr in self.tracked.items():
+                if pid not in present:
+                    tr.dead_before = True
+
+    def wait(self, timeout: float) -> None:
+        """Sleep up to ``timeout`` seconds, waking as soon as a followed process exits.
+
+        A pidfd turns readable the moment its process exits, so a process that PID 1 itself
+        killed and reaped (Django's autoreloader does) is seen gone while PID 1 is still
+        running, even when PID 1 exits a few milliseconds later, between two scans.
+        """
+        import select
+        import time
+
+        waiting = {tr.fd: tr for tr in self.tracked.values()
+                   if tr.fd is not None and not tr.dead_before}
+        if not waiting:
+            time.sleep(timeout)
+            return
+        poller = select.poll()
+        for fd in waiting:
+            poller.register(fd, select.POLLIN)
+        ready = poller.poll(timeout * 1000)
+        if ready and not self._pid1_exiting():
+            for fd, _ in ready:
+                waiting[fd].dead_before = True
+
+    def _pid1_exiting(self) -> bool:
+        from entrylint.pidns import PF_EXITING, process_flags
+
+        flags = process_flags(self.p1.host_pid)
+        return flags is None or bool(flags & PF_EXITING)
 
     def killed(self) -> list[KilledProcess]:
         """Call after PID 1 has exited (the namespace is empty then)."""
@@ -496,7 +529,7 @@ def measure_stop(p1: Pid1Process, sig: int, grace: float) -> SignalResult:
     watcher = _StopWatcher(p1, use_pidfd)
     try:
         watcher.look()  # a pidfd for each process before the signal
-        start = time.monotonic()
+        start = scanned = time.monotonic()
         p1.send_signal(sig)
         code: int | None = None
         while True:
@@ -506,8 +539,10 @@ def measure_stop(p1: Pid1Process, sig: int, grace: float) -> SignalResult:
             now = time.monotonic()
             if now - start >= grace:
                 break
-            watcher.look()
-            time.sleep(STOP_POLL if now - start < STOP_TIGHT_SECONDS else POLL)
+            if not use_pidfd or now - scanned >= STOP_RESCAN:
+                watcher.look()
+                scanned = now
+            watcher.wait(STOP_POLL if now - start < STOP_TIGHT_SECONDS else POLL)
         if code is None:
             res["outcome"] = "killed"
             p1.kill()
