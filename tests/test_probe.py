@@ -550,14 +550,18 @@ def test_npm_start_is_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     write(tmp_path, "package.json", json.dumps(
         {"name": "t", "version": "1.0.0", "private": True,
          "scripts": {"start": "node server.js"}}))
+    port = free_port()
+    # The server listens, so the probe signals once npm and node are both up (a fixed --wait
+    # is not enough on a loaded host: npm takes seconds to start there).
     write(tmp_path, "server.js", 'process.on("SIGTERM", () => process.exit(0));\n'
-                                 "setInterval(() => {}, 1 << 30);\n")
+                                 'require("http").createServer(() => {})'
+                                 f'.listen({port}, "127.0.0.1");\n')
     for name, value in (("NPM_CONFIG_UPDATE_NOTIFIER", "false"), ("NPM_CONFIG_FUND", "false"),
                         ("NPM_CONFIG_AUDIT", "false"), ("NPM_CONFIG_OFFLINE", "true")):
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
-    res = probe(*FAST, "--wait", "3", "--orphans", "0", "--format", "json", "--", "npm",
-                "start")
+    res = probe(*FAST, "--wait-port", str(port), "--orphans", "0", "--format", "json", "--",
+                "npm", "start")
     _assert_lost(res.exit_code, json.loads(res.stdout)["stop"], "server.js")
 
 
