@@ -100,6 +100,28 @@ def test_precision_recall_per_split(corpus: ModuleType, checkouts: Path,
     assert {m.kind for m in res["mistakes"] if m.rule == "EL104"} <= {"FN", "FP"}
 
 
+def test_a_second_heldout_split_is_scored_on_its_own(corpus: ModuleType, checkouts: Path,
+                                                   tmp_path: Path) -> None:
+    labels = tmp_path / "labels.toml"
+    labels.write_text(
+        '[[case]]\nrepo = "acme/one"\ndockerfile = "Dockerfile"\nsplit = "heldout"\n'
+        'expect = ["EL103"]\n\n'
+        '[[case]]\nrepo = "acme/one"\ndockerfile = "web/Dockerfile"\nsplit = "heldout2"\n'
+        'expect = ["EL101"]\n', encoding="utf-8")
+    res = corpus.evaluate(checkouts, labels_path=labels, labelled_only=True, isolate=False)
+    held, held2 = res["scores"]["heldout"], res["scores"]["heldout2"]
+    assert (held2["EL101"].tp, held2["EL101"].fp, held2["EL101"].fn) == (1, 0, 0)
+    assert (held["EL101"].tp, held["EL101"].fp, held["EL101"].fn) == (0, 0, 0)
+    assert (held["EL103"].tp, held2["EL103"].tp) == (1, 0)
+    text = corpus.render(res["summary"], res["outcomes"], res["scores"], res["mistakes"])
+    assert "heldout2 EL101: P 1.00  R 1.00  (1 0 0)" in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[case]]\nrepo = "acme/one"\ndockerfile = "Dockerfile"\nsplit = "heldout3"\n',
+                   encoding="utf-8")
+    with pytest.raises(ValueError):
+        corpus.read_labels(bad)
+
+
 def test_heuristic_ignores_interpreters_and_other_stages(corpus: ModuleType,
                                                          tmp_path: Path) -> None:
     import corpus_heuristic as h  # imported through the corpus fixture's module
