@@ -108,13 +108,15 @@ class ResultCache:
     def _entry(self, path: Path, key: tuple[str, ...], *, create: bool
                ) -> tuple[Path, Path] | None:
         from entrylint.engine import repo_root_of
+        from entrylint.model.context import display_base
 
         root = repo_root_of(path.parent)
         directory = self._dir(root, create)
         if directory is None:
             return None
         name = hashlib.sha256(json.dumps(
-            [FORMAT, __version__, os.getcwd(), str(path), self.options, key]).encode()
+            [FORMAT, __version__, os.getcwd(), str(display_base()), str(path), self.options,
+             key]).encode()
         ).hexdigest()
         return directory / f"{name}.json", root
 

@@ -48,6 +48,7 @@ class CheckArgs:
     statistics: bool = False
     stdin_filename: Path | None = None
     docs_url: str | None = None
+    path_base: str = "root"  # "root": the report root; "cwd": the current directory
     jobs: int = 0  # 0: one worker per core
     no_cache: bool = False
 
@@ -68,8 +69,10 @@ def _plural(n: int, word: str) -> str:
 
 def run(args: CheckArgs) -> NoReturn:
     """Lint (or fix), print the report and exit with the documented status."""
+    from entrylint.model.context import set_display_base
     from entrylint.stdin import STDIN, wants_stdin
 
+    set_display_base(Path.cwd() if args.path_base == "cwd" else None)
     if args.statistics and args.fmt not in (*TEXT_FORMATS, "json"):
         fail("--statistics prints a table: use it with --format text, concise or json")
     stdin = wants_stdin(args.paths, args.stdin_filename)

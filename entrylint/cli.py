@@ -50,6 +50,7 @@ FORMATS = ("text", "full", "concise", "json", "sarif", "github", "gitlab",
            "checkstyle")  # formats.FORMATS (copied: the CLI imports nothing heavy)
 LEVELS = ("error", "warning", "info")
 COLOR_CHOICES = ("auto", "always", "never")  # color.CHOICES
+PATH_BASES = ("root", "cwd")
 
 
 def _fail(message: str) -> NoReturn:
@@ -102,6 +103,12 @@ def _fail(message: str) -> NoReturn:
 @click.option("--stdin-filename", type=click.Path(readable=False, path_type=Path),
               help="With PATH `-`: where the Dockerfile read from standard input lives (its "
                    "build context, scripts and configuration are found from there).")
+@click.option("--path-base", type=click.Choice(PATH_BASES), default="root", show_default=True,
+              envvar="ENTRYLINT_PATH_BASE",
+              help="What every format names files relative to: root (the git work tree that "
+                   "holds the current directory; the current directory outside one) or cwd "
+                   "(the current directory, for paths to click in a terminal opened in a "
+                   "subdirectory). Also ENTRYLINT_PATH_BASE.")
 @click.option("--docs-url", metavar="URL",
               help="Rule links in reports: a URL with {rule} and {version} in it; replaces "
                    "the configuration's `docs-url` (\"\" for none).")

@@ -1,11 +1,11 @@
 """Report formats for CI: SARIF 2.1.0, GitHub workflow commands, GitLab Code Quality and
 Checkstyle XML.  ``text`` and ``json`` live in :mod:`entrylint.output`.
 
-The CI formats (sarif, github, gitlab, checkstyle) name files relative to the same base, the
-*report root*: the repository that holds the current directory, which is what GitHub, GitLab,
-SARIF's ``%SRCROOT%`` and Jenkins/reviewdog resolve paths against.  text and json, read by
-people and by scripts run where entrylint ran, are relative to the current directory (the
-same thing when entrylint runs at the top of the checkout, as CI and pre-commit do).
+Every format names files relative to one base, :func:`entrylint.model.display_base`: the
+*report root* (the git work tree that holds the current directory, or the current directory
+outside one; ``--path-base cwd`` makes it the current directory), which is what GitHub,
+GitLab, SARIF's ``%SRCROOT%`` and Jenkins/reviewdog resolve paths against.  A file outside
+it is named by its absolute path (in SARIF, a ``file:`` URI).
 
 A file that could not be read or parsed is reported too: as a result of the pseudo-rule
 :data:`FILE_ERROR_ID` in json/github/gitlab/checkstyle, and in SARIF as a tool execution
@@ -43,8 +43,8 @@ Files = dict[Path, SourceFile]
 def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool = False,
            root: Path | None = None, errors: Sequence[FileError] = (),
            docs_url: str | None = None) -> str:
-    """The report in ``fmt``; ``root`` is what the CI formats' paths are relative to
-    (default: the repository that holds the current directory); ``docs_url`` is the template
+    """The report in ``fmt``; ``root`` is what the paths are relative to (default, and what
+    text and json always use: :func:`entrylint.model.display_base`); ``docs_url`` is the template
     of the rule links (see :func:`entrylint.docs.help_uri`)."""
     from entrylint import output
     from entrylint.docs import help_uri
@@ -55,9 +55,9 @@ def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool 
         return output.to_json([*_error_diagnostics(errors), *diags], files,
                               url_of=lambda rule: help_uri(rule, docs_url))
     if root is None:
-        from entrylint.model import find_repo_root
+        from entrylint.model.context import display_base
 
-        root = find_repo_root(Path.cwd())
+        root = display_base()
     from entrylint.escape import json_text
 
     if fmt == "sarif":
@@ -85,16 +85,16 @@ def _error_diagnostics(errors: Sequence[FileError]) -> list[Diagnostic]:
 
 
 def relative_path(path: Path, root: Path) -> str | None:
-    """``path`` as a POSIX path relative to ``root``, or None when it lies outside."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):
-        return None
+    """``path`` as a POSIX path relative to ``root``, or None when it lies outside (as
+    :func:`entrylint.model.display_path` computes it, so every format agrees)."""
+    from entrylint.model.context import relative_to
+
+    return relative_to(path, root)
 
 
 def report_path(path: Path, root: Path) -> str:
-    """The path machine-readable reports print: relative to ``root`` when inside it."""
-    return relative_path(path, root) or display_path(path)
+    """The path the reports print: relative to ``root`` when inside it, else absolute."""
+    return relative_path(path, root) or Path(os.path.abspath(path)).as_posix()
 
 
 def relative_uri(path: Path, root: Path) -> str | None:

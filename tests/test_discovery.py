@@ -108,7 +108,7 @@ def test_a_named_directory_git_ignores_is_still_searched(git_repo: Path) -> None
     (git_repo / "build/Dockerfile").write_text(BAD)
     (git_repo / "Dockerfile").write_text(BAD)
     assert lint(git_repo) == ["Dockerfile"]
-    assert lint(git_repo / "build") == ["Dockerfile"]
+    assert lint(git_repo / "build") == ["build/Dockerfile"]  # relative to the repository root
 
 
 def test_git_runs_no_program_of_the_repository(git_repo: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import invoke_in
+from tests.cli_helpers import invoke_in, shown
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
@@ -25,7 +25,9 @@ def test_fixture_diagnostics(name: str) -> None:
     expected = json.loads((case / "expected.json").read_text())
     code, got = run_json(["."], case)
     found = sorted((d["rule"], d["severity"], d["path"], d["line"]) for d in got)
-    want = sorted((d["rule"], d["severity"], d["path"], d["line"]) for d in expected)
+    # expected.json names files relative to the fixture; reports, relative to the report root
+    want = sorted((d["rule"], d["severity"], shown(case, d["path"]), d["line"])
+                  for d in expected)
     assert found == want
     assert code == (1 if want else 0)
 
@@ -47,6 +49,7 @@ def test_json_schema_keys_and_positions() -> None:
     assert list(d) == ["rule", "severity", "path", "line", "column", "end_line", "end_column",
                        "message", "fix", "url"]
     # the heredoc body line `uvicorn main:app …` is line 11 of the Dockerfile
-    assert (d["path"], d["line"], d["column"], d["end_line"]) == ("Dockerfile", 11, 1, 11)
+    assert (d["path"], d["line"], d["column"], d["end_line"]) == (
+        shown(FIXTURES / "heredoc-script", "Dockerfile"), 11, 1, 11)
     assert d["end_column"] == 1 + len('uvicorn main:app --host 0.0.0.0 --port "${PORT:-8000}"')
     assert "exec uvicorn" in d["message"]

@@ -25,23 +25,64 @@ if TYPE_CHECKING:  # imported by dockerignore: only a context with an ignore fil
 WILDCARDS = frozenset("*?[")
 
 
+#: Where every report names files from (:func:`set_display_base`); empty: the default.
+_BASE: list[Path] = []
+
+
+def set_display_base(base: Path | None) -> None:
+    """Name files relative to ``base`` from now on (``--path-base cwd``); None: the default,
+    the report root (:func:`display_base`)."""
+    _BASE[:] = [base.resolve()] if base is not None else []
+
+
+def display_base() -> Path:
+    """The directory every format names files relative to: the one set with
+    :func:`set_display_base`, else the *report root* — the git work tree that holds the
+    current directory, or the current directory itself outside one.  It does not change with
+    the directory entrylint runs from inside a repository, and it is what GitHub, GitLab and
+    SARIF's ``%SRCROOT%`` resolve paths against."""
+    return _BASE[0] if _BASE else _default_base(os.getcwd())
+
+
+@lru_cache(maxsize=8)
+def _default_base(cwd: str) -> Path:
+    return find_repo_root(Path(cwd))
+
+
 def display_path(path: Path) -> str:
-    return _display(path, os.getcwd())
+    """``path`` as every report shows it: relative to :func:`display_base` when it lies
+    inside, else absolute (so it is never ambiguous); ``-`` (standard input) as itself."""
+    if str(path) == "-":
+        return "-"
+    return _display(path, os.getcwd(), display_base())
 
 
 @lru_cache(maxsize=4096)
-def _display(path: Path, cwd_name: str) -> str:
-    """display_path, once per path and current directory: it runs for every note and
+def _display(path: Path, cwd_name: str, base: Path) -> str:
+    """display_path, once per path, current directory and base: it runs for every note and
     finding (22,667 times for 2,000 Dockerfiles), and may resolve the path."""
-    cwd = _resolved_cwd(cwd_name)
+    inside = _relative(path, cwd_name, base)
+    if inside is not None:
+        return inside
+    return Path(os.path.normpath(Path(_resolved_cwd(cwd_name), path))).as_posix()
+
+
+def relative_to(path: Path, base: Path) -> str | None:
+    """``path`` (relative to the current directory, or absolute) as a POSIX path relative to
+    ``base``, or None when it lies outside: as written first (a symlink keeps its own name),
+    then with symlinks resolved."""
+    return _relative(path, os.getcwd(), base.resolve())
+
+
+def _relative(path: Path, cwd_name: str, base: Path) -> str | None:
+    absolute = Path(os.path.normpath(Path(_resolved_cwd(cwd_name), path)))
     try:
-        rel = path.absolute().relative_to(cwd)
-        return rel.as_posix()
+        return absolute.relative_to(base).as_posix()
     except ValueError:
         try:
-            return path.resolve().relative_to(cwd).as_posix()
+            return path.resolve().relative_to(base).as_posix()
         except (ValueError, OSError, RuntimeError):
-            return path.as_posix()
+            return None
 
 
 @lru_cache(maxsize=8)
