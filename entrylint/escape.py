@@ -5,9 +5,10 @@ printed, in every format and on stderr.
   too), Unicode line and paragraph separators, bidirectional overrides — and lone surrogates
   (a non-UTF-8 file name) become visible backslash escapes (``\\x1b``, ``\\u2028``,
   ``\\udcff``): nothing can move the cursor, set a title, recolour the log or fail to encode.
-* A line that, once its leading white space is trimmed, starts like a GitHub Actions workflow
-  command (``::add-mask::``, ``::warning``, legacy ``##[…]``) gets its first character
-  escaped, so the runner does not execute it.
+* What the GitHub Actions runner would execute gets a character escaped: a line that, once
+  its leading white space is trimmed (any Unicode white space: .NET's ``TrimStart``), starts
+  with ``::`` (``::add-mask::``, ``::warning``), and the legacy ``##[`` form, which the runner
+  looks for anywhere in a line (``ActionCommand.TryParse``), not only at its start.
 
 :func:`terminal` is for text (the report, stderr); :func:`json_text` for already serialised
 JSON (a string escape there keeps the value exact for a JSON reader).
@@ -20,7 +21,7 @@ import re
 _CONTROLS = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NEWLINES = re.compile("[\n\r]")
-_COMMAND = re.compile(r"^([ \t]*)(::|##\[)", re.M)
+_COMMAND = re.compile(r"^([^\S\n]*)::", re.M)
 
 
 def _visible(m: re.Match[str]) -> str:
@@ -41,8 +42,8 @@ def terminal(text: str, *, one_line: bool = True) -> str:
 
 def defuse_commands(text: str) -> str:
     """Escape the first character of every line that a CI runner would take as a command."""
-    return _COMMAND.sub(lambda m: m.group(1) + ("\\x3a:" if m.group(2) == "::" else "\\x23#["),
-                        text)
+    text = text.replace("##[", "\\x23#[")
+    return _COMMAND.sub(lambda m: m.group(1) + "\\x3a:", text)
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -51,6 +52,8 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud80
 def json_text(serialised: str) -> str:
     """JSON from ``json.dumps(…, ensure_ascii=False)`` with the characters that can only occur
     inside its strings — C1 controls, separators, bidi overrides, lone surrogates — written as
-    ``\\uXXXX`` escapes (the same value for a reader, and always encodable)."""
+    ``\\uXXXX`` escapes (the same value for a reader, and always encodable); so is the ``#``
+    of the runner's legacy ``##[`` command form, which also only occurs in strings."""
+    serialised = serialised.replace("##[", "#\\u0023[")
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", serialised)
 

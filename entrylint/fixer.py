@@ -69,17 +69,23 @@ class FixReport:
                 f"({self.need_unsafe} need --unsafe-fixes)")
 
     def diff(self) -> str:
+        """The changes as a unified diff (``a/``/``b/`` names relative to the report root, as
+        ``git diff`` writes them), whose context lines a CI runner does not execute (see
+        :mod:`entrylint.patchout`); print it with :func:`entrylint.patchout.emit`."""
+        from entrylint.patchout import diff_line
+
         out: list[str] = []
         for real in sorted(self.changes):
             old, new = self.changes[real]
             label = self.labels.get(real, str(real))
-            for line in difflib.unified_diff(
+            lines = difflib.unified_diff(
                 _split_lines(old), _split_lines(new),
-                fromfile=_patch_name("a/", label), tofile=_patch_name("b/", label),
-            ):
-                if not line.endswith("\n"):
-                    line += "\n\\ No newline at end of file\n"
-                out.append(line)
+                fromfile=_patch_name("a/", label), tofile=_patch_name("b/", label))
+            for i, line in enumerate(lines):
+                if i < 2 or line.startswith("@@"):  # the ---/+++ and @@ headers
+                    out.append(line if line.endswith("\n") else line + "\n")
+                else:
+                    out += diff_line(line[0], line[1:])
         return "".join(out)
 
     def write(self) -> list[FileError]:
@@ -91,7 +97,7 @@ class FixReport:
 def _split_lines(data: bytes) -> list[str]:
     """Lines as ``patch`` sees them: split after each ``\\n`` only (``str.splitlines`` also
     splits at a form feed, NEL or U+2028, which made a malformed patch)."""
-    text = data.decode("utf-8")
+    text = data.decode("utf-8", "surrogateescape")  # bytes that are not UTF-8 kept as they are
     lines = text.split("\n")
     out = [line + "\n" for line in lines[:-1]]
     if lines[-1]:
@@ -275,7 +281,7 @@ def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: Lin
     """``check --fix`` / ``--diff``: fix, then print the diff or write the files.  Returns the
     report and, when the command must end here, its exit status (``--diff``: 1 if there would
     be changes; 2 after an error)."""
-    from entrylint.console import echo_err, echo_out
+    from entrylint.console import echo_err
 
     report = fix_paths(paths, unsafe=unsafe, options=options, progress=progress)
     for label, why in sorted(report.skipped.items()):
@@ -290,7 +296,9 @@ def fix_for_cli(paths: Iterable[Path], *, unsafe: bool, diff: bool, options: Lin
     if diff:
         for e in report.result.errors:
             echo_err(f"entrylint: error: {e.path}: {e.reason}")
-        echo_out(report.diff(), nl=False)
+        from entrylint.patchout import emit
+
+        emit(report.diff())
         return report, 2 if report.result.errors else 1 if report.changes else 0
     errors = report.write()
     for e in errors:

@@ -322,5 +322,7 @@ def to_checkstyle(diags: Sequence[Diagnostic], base: Path | None = None) -> str:
         ET.SubElement(by_file[name], "error", line=str(d.line), column=str(d.column),
                       severity=d.severity, message=_XML_INVALID.sub("", d.message),
                       source=f"entrylint.{d.rule}")
-    body = ET.tostring(root, encoding="unicode")
+    # `##[` (the runner's legacy command form, anywhere in a line) only occurs in attribute
+    # values, where `&#35;` is the same `#` for an XML reader
+    body = ET.tostring(root, encoding="unicode").replace("##[", "#&#35;[")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrylint.console import echo_err, echo_out
+from entrylint.console import echo_err
 
 if TYPE_CHECKING:
     from entrylint.check_command import CheckArgs
@@ -65,7 +65,9 @@ def check_stdin(args: CheckArgs, loader: ConfigLoader, say: Callable[[str], None
             result = report.result
             new = report.changes.get(path.resolve(), (data, data))[1]
             if args.diff:
-                echo_out(report.diff(), nl=False)
+                from entrylint.patchout import emit
+
+                emit(report.diff())
                 if args.show_fixes:
                     cc.show_fixes(report, err=True)
                 return cc.EXIT_ERROR if result.errors else (
