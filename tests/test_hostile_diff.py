@@ -138,3 +138,32 @@ def test_legacy_form_is_defused_anywhere() -> None:
     assert defuse_commands("a ##[error]b") == "a \\x23#[error]b"
     assert defuse_commands("\u00a0::warning::y") == "\u00a0\\x3a:warning::y"
     assert json_text('"a ##[error]b"') == '"a #\\u0023[error]b"'
+
+
+@pytest.mark.parametrize("old", [
+    b"a\nb\n  ::add-mask::x\n",          # the last line of the hunk is a command
+    b"a\nb\n  ::add-mask::x",            # ... and has no newline at the end
+    b"a\r\nb\r\n\t::warning::y\r\n",     # CRLF lines: the \r before \n is no line break
+    b"a\nb\n\x85::error::nel\n",         # NEL: white space to .NET, inside a line to patch
+])
+def test_every_context_line_shape_applies(tmp_path: Path, old: bytes) -> None:
+    from entrylint.engine import Result
+    from entrylint.fixer import FixReport
+
+    new = old.replace(b"a", b"exec a", 1)
+    tools = [t for t in (["patch", "-p1", "--batch", "--silent"], ["git", "apply", "-"])
+             if shutil.which(t[0])]
+    if not tools:
+        pytest.skip("needs GNU patch or git")
+    for tool in tools:
+        target = tmp_path / tool[0]
+        target.mkdir()
+        (target / "start.sh").write_bytes(old)
+        report = FixReport(result=Result(), changes={target / "start.sh": (old, new)},
+                           labels={target / "start.sh": "start.sh"})
+        patch_text = for_stream(report.diff())
+        assert executed(patch_text) == [], patch_text
+        a = subprocess.run(tool, cwd=target, capture_output=True, timeout=20,
+                           input=patch_text.encode("utf-8", "surrogateescape"))
+        assert a.returncode == 0, (tool, a.stdout + a.stderr)
+        assert (target / "start.sh").read_bytes() == new, tool
