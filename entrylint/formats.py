@@ -75,8 +75,18 @@ def render(fmt: str, diags: Sequence[Diagnostic], files: Files, *, colour: bool 
 
 def _error_diagnostics(errors: Sequence[FileError]) -> list[Diagnostic]:
     """Each unreadable or unparseable file as an error at its first line."""
-    return [Diagnostic(FILE_ERROR_ID, "error", Path(e.path), 0, 0, f"{e.path}: {e.reason}",
+    return [Diagnostic(FILE_ERROR_ID, "error", error_path(e), 0, 0, f"{e.path}: {e.reason}",
                        line=1, column=1, end_line=1, end_column=1) for e in errors]
+
+
+def error_path(error: FileError) -> Path:
+    """The file of a :class:`FileError`, whose ``path`` is already a display path: relative
+    to :func:`entrylint.model.context.display_base` (not to the current directory), or
+    absolute."""
+    from entrylint.model.context import display_base
+
+    path = Path(error.path)
+    return path if path.is_absolute() or error.path == "-" else display_base() / path
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,7 +185,7 @@ def _invocation(errors: Sequence[FileError], root: Path) -> dict[str, Any]:
         notes.append({
             "level": "error",
             "message": {"text": f"{e.path}: {e.reason}"},
-            "locations": [{"physicalLocation": {"artifactLocation": _artifact(Path(e.path),
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(error_path(e),
                                                                               root)}}],
             "descriptor": {"id": FILE_ERROR_ID},
         })

@@ -116,3 +116,22 @@ def test_a_file_outside_the_base_is_absolute(tmp_path: Path) -> None:
                                 str(root / "svc/api/Dockerfile")]).stdout
         want = {str((root / name).resolve()) for name in FILES}
         assert _paths(fmt, out) == want, fmt
+
+
+def test_a_file_that_cannot_be_linted_is_named_the_same_everywhere(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "svc/api/bad").mkdir()
+    (root / "svc/api/bad/Dockerfile").write_bytes(b"FROM alpine\nCMD \xff\xfe\n")
+    cwd = root / "svc/api"
+    want = "svc/api/bad/Dockerfile"
+    for fmt in ("json", "github", "gitlab", "checkstyle", "sarif"):
+        r = invoke_in(cwd, ["check", "--no-cache", "--format", fmt, "bad"])
+        assert r.exit_code == 2, r.output
+        if fmt == "sarif":
+            (note,) = json.loads(r.stdout)["runs"][0]["invocations"][0][
+                "toolExecutionNotifications"]
+            uri = note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            assert urllib.parse.unquote(uri) == want
+        else:
+            assert _paths(fmt, r.stdout) == {want}, (fmt, r.stdout)
+        assert f"entrylint: error: {want}: " in r.stderr
