@@ -53,8 +53,10 @@ def lint_document(path: Path, open_documents: Mapping[Path, str], *,
         out.diagnostics.setdefault(key, [])
     for d in result.diagnostics:
         out.diagnostics.setdefault(d.path.resolve(), []).append(d)
-    for e in result.errors:
-        out.errors[Path(e.path).resolve()] = e.reason
+    from entrylint.formats import error_path
+
+    for e in result.errors:  # e.path is a display path: relative to the report root
+        out.errors[error_path(e).resolve()] = e.reason
     out.diagnostics.setdefault(path.resolve(), [])
     return out
 

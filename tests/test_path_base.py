@@ -135,3 +135,16 @@ def test_a_file_that_cannot_be_linted_is_named_the_same_everywhere(tmp_path: Pat
         else:
             assert _paths(fmt, r.stdout) == {want}, (fmt, r.stdout)
         assert f"entrylint: error: {want}: " in r.stderr
+
+
+def test_the_language_server_finds_an_unlintable_file_from_a_subdirectory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from entrylint.lsp_lint import lint_document
+
+    root = _repo(tmp_path)
+    bad = root / "svc/api/bad/Dockerfile"
+    bad.parent.mkdir()
+    bad.write_bytes(b"FROM alpine\nCMD \xff\xfe\n")
+    monkeypatch.chdir(root / "svc")
+    out = lint_document(bad, {})
+    assert list(out.errors) == [bad.resolve()]
