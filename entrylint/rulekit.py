@@ -200,7 +200,7 @@ def swallowers_at_instructions(model: ImageModel, names: Collection[str]
 def final_commands(script: Script) -> Iterator[tuple[Command, list[str | None]]]:
     """The command that ends each path start-up takes through ``script`` (run as a child or
     exec'd), with its argv (an ``exec``'s target)."""
-    for term in script.shell.start_terminals(script.args or None)[0]:
+    for term in script.shell.start_terminals(script.args)[0]:
         cmd = term.command
         if cmd is None or term.kind not in ("child", "exec"):
             continue

@@ -163,6 +163,23 @@ class Terminal:
     reason: str = ""
 
 
+#: The words that expand to all of a script's arguments.
+_ALL_ARGS = frozenset({'"$@"', "$@", '"${@}"', "${@}", '"$*"', "$*", '"${*}"', "${*}"})
+
+def _sets_arguments(words: list[str]) -> bool:
+    """Does ``set WORDS`` set the positional parameters (``set -- a b``, ``set a``), rather
+    than only options (``set -e``, ``set -o pipefail``)?"""
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "--" or not w.startswith(("-", "+")) or w in ("-", "+"):
+            return True
+        if w in ("-o", "+o"):
+            i += 1
+        i += 1
+    return False
+
+
 _STATEMENT_SKIP = frozenset({"comment", "function_definition", "heredoc_body", ";", ";;", "&",
                              "\n", "heredoc_end"})
 
@@ -398,6 +415,23 @@ class ShellScript:
         # empty in the action: set only after the trap (a `read PID` before it may set it)
         return bool(after - before)
 
+    def exec_is_noop(self, command: Command, args: list[str | None] | None) -> bool:
+        """``exec "$@"`` when the script is known to get no arguments (an ENTRYPOINT without
+        CMD): with no words left, ``exec`` replaces nothing and the script goes on.  Not
+        inside a function (its ``"$@"`` are the function's), nor where ``set --`` rewrites
+        the arguments."""
+        if args is None or args or not command.is_exec:
+            return False
+        if any(command.word_text(w) not in _ALL_ARGS for w in command.exec_target()):
+            return False
+        parent = command.node.parent
+        while parent is not None:
+            if parent.type == "function_definition":
+                return False
+            parent = parent.parent
+        return not any(c.name == "set" and _sets_arguments([c.word_text(w) for w in c.words[1:]])
+                       for c in self.iter_commands())
+
     # -- terminals --------------------------------------------------------------------------
     def start_terminals(self, args: list[str | None] | None = None
                         ) -> tuple[list[Terminal], list[Terminal]]:
@@ -484,7 +518,7 @@ class ShellScript:
             inner, _ = unwrap_redirect(stmt)
             if inner.type == "command" and not self.is_background(stmt):
                 c = self._command(inner, "plain", redirected=False)
-                if c is not None and c.is_exec:
+                if c is not None and c.is_exec and not self.exec_is_noop(c, self._args):
                     stmts = stmts[: i + 1]
                     break
             if inner.type == "if_statement" and i < len(stmts) - 1 and \
@@ -547,6 +581,9 @@ class ShellScript:
                 if len(c.words) == 1:
                     return [Terminal("short", c, node, via_functions=via,
                                      reason="exec with only redirections")]
+                if self.exec_is_noop(c, self._args):
+                    return [Terminal("short", c, node, via_functions=via,
+                                     reason="exec \"$@\" without arguments does nothing")]
                 target = c.exec_target()
                 if target:
                     name = literal(self.data, target[0]) or ""

@@ -60,7 +60,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         sh = script.shell
         # the paths that `docker run IMAGE` takes: with CMD known, only the `case "$1"` arm
         # and `if [ "$1" = web ]` branch it selects (other arms are other commands)
-        for term in sh.start_terminals(script.args or None)[0]:
+        for term in sh.start_terminals(script.args)[0]:
             if term.command is None:
                 continue  # loops, background jobs, keepalives and `wait`: EL109
             if term.kind != "child":

@@ -58,7 +58,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         sh = script.shell
         forwards = sh.traps_term()
         # with CMD known, only the `case "$1"` arm / `if [ "$1" = x ]` branch it selects
-        for term in sh.start_terminals(script.args or None)[0]:
+        for term in sh.start_terminals(script.args)[0]:
             if term.kind == "loop":
                 if forwards and _ends_with_the_job(sh, term.node):
                     continue  # `while kill -0 $PID; do sleep 1; done` with a forwarding trap

@@ -98,7 +98,8 @@ def _dead_code(script: Script) -> Iterator[Diagnostic]:
         for i, stmt in enumerate(stmts):
             if stmt.type == "command" and not sh.is_background(stmt):
                 cmd = sh._command(stmt, "plain", redirected=False)
-                if cmd is not None and cmd.is_exec and i + 1 < len(stmts):
+                if cmd is not None and cmd.is_exec and i + 1 < len(stmts) \
+                        and not sh.exec_is_noop(cmd, script.args):
                     rest = [r for r in stmts[i + 1 :]
                             if r.type not in ("else_clause", "elif_clause", "case_item")]
                     if not rest:

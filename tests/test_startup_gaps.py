@@ -1,0 +1,47 @@
+"""Start-up patterns of real repositories that the model got wrong (issue 8, second pass),
+each reproduced by a small repository of our own: the findings entrylint must give, and must
+not.  Every pattern has a positive and a negative case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import invoke_in
+
+# (id, files, expected (rule, path, line) findings)
+CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
+    # ENTRYPOINT without CMD: `exec "$@"` has no words, replaces nothing, and the script goes
+    # on to run the server without exec (which then never reaps as PID 1)
+    ("exec-args-empty",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -o errexit\nexec \"$@\"\n\nmigrate\nuvicorn app:app\n"},
+     [("EL103", "boot.sh", 6), ("EL104", "Dockerfile", 3)]),
+    # ... with a CMD, `exec "$@"` runs it and what follows never runs
+    ("exec-args-given",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"gunicorn\", \"app:app\"]\n",
+      "boot.sh": "#!/bin/bash\nset -o errexit\nexec \"$@\"\n\nmigrate\nuvicorn app:app\n"},
+     [("EL113", "boot.sh", 5)]),
+    # ... and `set -- gunicorn "$@"` gives `exec "$@"` words even without a CMD
+    ("exec-args-set",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nset -- gunicorn app:app \"$@\"\nexec \"$@\"\n"},
+     []),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_startup_gap(repo: Path, files: dict[str, str],
+                     expected: list[tuple[str, str, int]]) -> None:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+        if text.startswith("#!"):
+            (repo / name).chmod(0o755)
+    r = invoke_in(repo, ["check", "--format", "json", "."])
+    got = sorted((d["rule"], d["path"], d["line"]) for d in json.loads(r.stdout))
+    assert got == sorted(expected), r.output
