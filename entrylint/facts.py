@@ -27,6 +27,23 @@ class Drop:
     #: it exits with 128+15 instead of the app's status
     exits_143: bool
 
+    @property
+    def fine_as_pid1(self) -> bool:
+        """Exec'd, it would be a good PID 1 (relays SIGTERM at once and reaps): run as a
+        script's child, only the missing ``exec`` is wrong (EL103's domain, not EL108's)."""
+        return self.reaps and not self.exits_143 and self.stop_delay == 0
+
+
+def missing_exec_rule(name: str | None) -> str:
+    """The rule that reports a script's final command ``name`` run without ``exec``: EL110
+    for a package manager, EL108 for a privilege drop that stays resident, else EL103."""
+    if name in PACKAGE_MANAGERS:
+        return "EL110"
+    drop = PRIVILEGE_DROPS.get(name or "")
+    if drop is not None and not drop.fine_as_pid1:
+        return "EL108"
+    return "EL103"
+
 
 #: Measured (docs/pid1-behaviour.md, the ``nobody`` rows): all three pass SIGTERM to their
 #: direct child only; when that child is a shell that does not exec the app (``su u -c app``

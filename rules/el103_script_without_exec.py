@@ -13,15 +13,16 @@ function called last (the postgres `_main "$@"` pattern), after `&&`.  When the 
 is known, only the paths it takes: the `case "$1"` arm it selects, the branch of
 `if [ "$1" = web ]` it enters (an `app:init` arm that runs migrations is another command).
 Other rules cover what `exec` alone would not repair: background jobs, keepalives and loops
-(EL109), `su`/`sudo` (EL108), `npm start` (EL110), an `exec` that cannot replace the shell
-(EL113).
+(EL109), `su`/`runuser` (EL108), `npm start` (EL110), an `exec` that cannot replace the shell
+(EL113). `sudo` run last without `exec` is reported here: exec'd, it relays SIGTERM and
+reaps (measured), so the `exec` is all that is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from entrylint import knowledge
+from entrylint import facts, knowledge
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import exec_insert_fix
 from entrylint.model import ImageModel
@@ -70,7 +71,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             cmd = term.command
             if cmd.is_exec:
                 continue  # `exec app | tee log`, `( exec app )`: EL113
-            if cmd.name in knowledge.SIGNAL_SWALLOWERS:
+            if cmd.name in knowledge.SIGNAL_SWALLOWERS and \
+                    facts.missing_exec_rule(cmd.name) != "EL103":
                 continue  # `su app -c …`, `npm start`: `exec` would not help (EL108, EL110)
             text = " ".join(cmd.text.split())
             if len(text) > 60:

@@ -30,6 +30,36 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
      {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
       "boot.sh": "#!/bin/bash\nset -e\nset -- gunicorn app:app \"$@\"\nexec \"$@\"\n"},
      []),
+    # `su … -c` run last without exec: EL108 reports it (not EL103), and EL104 judges the PID 1
+    # that fixing it leaves, in the same run
+    ("su-child-no-init",
+     {"Dockerfile": "FROM ubuntu:24.04\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nsu - app -c \"/srv/server $ARGS\"\n"},
+     [("EL108", "boot.sh", 3), ("EL104", "Dockerfile", 3)]),
+    # ... the same for `npm run start` (EL110)
+    ("npm-child-no-init",
+     {"Dockerfile": "FROM node:22-alpine\nWORKDIR /app\nCOPY boot.sh /boot.sh\n"
+                    "ENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\nnpm run start\n"},
+     [("EL110", "boot.sh", 3), ("EL104", "Dockerfile", 4)]),
+    # ... and under tini -g (which signals the group and reaps) neither applies
+    ("su-child-tini-g",
+     {"Dockerfile": "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y tini\n"
+                    "COPY boot.sh /boot.sh\nENTRYPOINT [\"tini\", \"-g\", \"--\", \"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nsu - app -c \"exec /srv/server\"\n"},
+     []),
+    # `sudo -u app …` relays SIGTERM and reaps once exec'd: run as the shell's child, only the
+    # exec is missing (EL103), also under an init
+    ("sudo-child-under-tini",
+     {"Dockerfile": "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y tini sudo\n"
+                    "COPY boot.sh /boot.sh\nENTRYPOINT [\"tini\", \"--\", \"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nsudo -n -E -u app /srv/server\n"},
+     [("EL103", "boot.sh", 3)]),
+    ("sudo-exec-under-tini",
+     {"Dockerfile": "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y tini sudo\n"
+                    "COPY boot.sh /boot.sh\nENTRYPOINT [\"tini\", \"--\", \"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nexec sudo -n -E -u app /srv/server\n"},
+     []),
 ]
 
 

@@ -131,9 +131,9 @@ class ImageModel:
                 out.append((launch, via))
                 return
             if launch.stays and launch.after_fix:
-                fixed = (*via, launch.fixed_by) if launch.fixed_by else via
                 for a in launch.after_fix:
-                    visit(a, fixed)
+                    rule = a.reported_as or launch.fixed_by
+                    visit(a, (*via, rule) if rule else via)
             elif launch.stays or not launch.execs:
                 out.append((launch, via))
             for e in launch.execs:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from entrylint import knowledge
+from entrylint import facts, knowledge
 from entrylint.dockerfile import Instruction
 from entrylint.knowledge import BaseImage, ShellKind
 from entrylint.model.context import BuildContext, display_path
@@ -108,6 +108,9 @@ class Launch:
     after_fix: list[Launch] = field(default_factory=list)
     #: The rule whose fix turns :attr:`after_fix` into :attr:`execs` (EL101/EL102/EL103/EL105)
     fixed_by: str | None = None
+    #: For a script's final child that another rule reports instead of EL103 (``su … -c``:
+    #: EL108, ``npm start``: EL110): that rule
+    reported_as: str | None = None
 
     @property
     def name(self) -> str:
@@ -392,9 +395,12 @@ class Follower:
                 launch.stays = True
                 # Follow what the script runs last as a child too: a script it starts is
                 # checked, and EL104 judges the PID 1 that EL103's `exec` fix will leave.
+                rule = facts.missing_exec_rule(term.command.name)
                 for target_argv in exec_targets(probe, term, argv[1:]):
-                    launch.after_fix.append(
-                        self.follow(target_argv, where, stage, depth + 1, under_init))
+                    target = self.follow(target_argv, where, stage, depth + 1, under_init)
+                    if rule != "EL103":
+                        target.reported_as = rule
+                    launch.after_fix.append(target)
             elif term.kind in ("child", "wait", "loop", "keepalive"):
                 launch.stays = True
                 settled = False
