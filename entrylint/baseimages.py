@@ -142,7 +142,18 @@ def split_image_ref(ref: str) -> tuple[str, str]:
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
+    org, _, rest = name.partition("/")
+    if rest and "/" not in rest and org.lower() in ARCH_NAMESPACES:
+        name = rest  # `arm64v8/alpine` is the official alpine, built for one architecture
     return name.lower(), tag.lower()
+
+
+#: Docker Hub namespaces that publish the official images for one architecture each (the
+#: "Architectures other than amd64?" section of every official image's page), and the older
+#: ones they replaced (aarch64, armhf).
+ARCH_NAMESPACES = frozenset({"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386",
+                             "mips64le", "ppc64le", "riscv64", "s390x", "windows-amd64",
+                             "aarch64", "armhf"})
 
 
 def _entry(name: str, tag: str) -> dict[str, Any] | None:

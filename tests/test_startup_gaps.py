@@ -60,6 +60,16 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
                     "COPY boot.sh /boot.sh\nENTRYPOINT [\"tini\", \"--\", \"/boot.sh\"]\n",
       "boot.sh": "#!/bin/bash\nset -e\nexec sudo -n -E -u app /srv/server\n"},
      []),
+    # an architecture namespace publishes the same official image: its ENTRYPOINT (none) and
+    # its OS are known, so PID 1 is `python`, which never reaps
+    ("arch-namespace-official",
+     {"Dockerfile": "FROM arm64v8/python:3.12-slim\nCOPY app.py /app.py\n"
+                    "CMD [\"python\", \"/app.py\"]\n", "app.py": "print(1)\n"},
+     [("EL104", "Dockerfile", 3)]),
+    ("arch-namespace-lookalike",
+     {"Dockerfile": "FROM arm64v8x/python:3.12-slim\nCOPY app.py /app.py\n"
+                    "CMD [\"python\", \"/app.py\"]\n", "app.py": "print(1)\n"},
+     []),
 ]
 
 
