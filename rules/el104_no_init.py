@@ -109,6 +109,9 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                f"zombies for the life of the container. Run it under an init: {init}, or "
                f"`docker run --init` / compose `init: true` where the container is run that "
                f"way (Kubernetes has no --init)")
+    assumed = next((launch.assumed for launch in model.start.walk() if launch.assumed), None)
+    if assumed is not None:
+        message += f" ({assumed})"
     diag = at_instruction(ID, SEVERITY, model, where, message, fix)
     diag.requires = tuple(fixes)
     if fix is None and why_not is not None:

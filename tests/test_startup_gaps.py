@@ -70,6 +70,35 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
      {"Dockerfile": "FROM arm64v8x/python:3.12-slim\nCOPY app.py /app.py\n"
                     "CMD [\"python\", \"/app.py\"]\n", "app.py": "print(1)\n"},
      []),
+    # a script that ends by sourcing the base image's entrypoint with a command: what that
+    # entrypoint execs (`exec "$@"`, the official images' pattern) replaces the script
+    ("source-base-entrypoint-known",
+     {"Dockerfile": "FROM postgres:16\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nprepare\n. /usr/local/bin/docker-entrypoint.sh "
+                 "node /srv/server.js\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # ... an unknown vendor base: followed on the assumption, which the message states
+    ("source-base-entrypoint-assumed",
+     {"Dockerfile": "FROM vendor/vaultish:1.2\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\n. /usr/local/bin/docker-entrypoint.sh vault server\n"},
+     [("EL104", "Dockerfile", 3)]),
+    ("exec-base-entrypoint-assumed",
+     {"Dockerfile": "FROM vendor/vaultish:1.2\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"vault\", \"server\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\nexec /usr/local/bin/docker-entrypoint.sh \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # ... a sourced script from the build context runs in the same shell: its `exec` counts
+    ("source-context-script",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh lib.sh /\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\n. /lib.sh\n",
+      "lib.sh": "prepare() { :; }\nprepare\nexec myserver --serve\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # ... and sourcing a settings file at the end is no exec (the shell is PID 1 and reaps)
+    ("source-settings-last",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh env.sh /\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\n. /env.sh\n",
+      "env.sh": "export A=1\n"},
+     []),
 ]
 
 
@@ -85,3 +114,13 @@ def test_startup_gap(repo: Path, files: dict[str, str],
     r = invoke_in(repo, ["check", "--format", "json", "."])
     got = sorted((d["rule"], d["path"], d["line"]) for d in json.loads(r.stdout))
     assert got == sorted(expected), r.output
+
+
+def test_assumed_base_entrypoint_is_said(repo: Path) -> None:
+    (repo / "Dockerfile").write_text("FROM vendor/vaultish:1.2\nCOPY boot.sh /boot.sh\n"
+                                     "ENTRYPOINT [\"/boot.sh\"]\n")
+    (repo / "boot.sh").write_text("#!/bin/sh\n. /usr/local/bin/docker-entrypoint.sh vault\n")
+    (repo / "boot.sh").chmod(0o755)
+    r = invoke_in(repo, ["check", "--format", "json", "."])
+    (d,) = json.loads(r.stdout)
+    assert "assumes that /usr/local/bin/docker-entrypoint.sh of the base image" in d["message"]

@@ -108,6 +108,9 @@ class Launch:
     after_fix: list[Launch] = field(default_factory=list)
     #: The rule whose fix turns :attr:`after_fix` into :attr:`execs` (EL101/EL102/EL103/EL105)
     fixed_by: str | None = None
+    #: Followed on an assumption (an unknown base image's ``docker-entrypoint.sh`` ends in
+    #: ``exec "$@"``), which messages must state
+    assumed: str | None = None
     #: For a script's final child that another rule reports instead of EL103 (``su … -c``:
     #: EL108, ``npm start``: EL110): that rule
     reported_as: str | None = None
@@ -237,6 +240,19 @@ class Follower:
                 and base.entrypoint == "exec-wrapper"):
             # The base image's own entrypoint script, which ends in `exec "$@"`.
             launch = Launch("wrapper", argv, where, how=f"the entrypoint script of {base.ref}")
+            if argv[1:]:
+                launch.execs = [self.follow(argv[1:], where, stage, depth + 1, under_init)]
+            return launch
+        if prog in ASSUMED_ENTRYPOINT_SCRIPTS and (base is None or base.entrypoint == "unknown") \
+                and stage.base_ref.lower() != "scratch":
+            # Not from the build context, so the base image's; nearly every such script ends in
+            # `exec "$@"` (the official images' pattern): follow its arguments, and say so.
+            ref = base.ref if base is not None else stage.base_ref
+            assumed = (f"this assumes that {argv[0]} of the base image {ref} (not in "
+                       f"entrylint's table) ends in `exec \"$@\"`")
+            launch = Launch("wrapper", argv, where, how=assumed, assumed=assumed)
+            if assumed not in self.context.notes:
+                self.context.notes.append(assumed)
             if argv[1:]:
                 launch.execs = [self.follow(argv[1:], where, stage, depth + 1, under_init)]
             return launch
@@ -386,7 +402,17 @@ class Follower:
             launch.stays = True
             settled = False
         for term in ends:
-            if term.kind == "exec" and term.command is not None:
+            sourced = self._sourced_program(probe, term, argv[1:], stage)
+            if sourced is not None:
+                # `. /usr/local/bin/docker-entrypoint.sh vault server` last: the sourced file
+                # runs in this shell, so what it execs replaces the script
+                found = self.which(stage, sourced[0] or "")
+                launch.execs.append(
+                    self._follow_file(sourced, where, stage, depth + 1, under_init, found[0],
+                                      found[1], interpreter=interp or "sh")
+                    if found is not None else
+                    self.follow(sourced, where, stage, depth + 1, under_init))
+            elif term.kind == "exec" and term.command is not None:
                 for target_argv in exec_targets(probe, term, argv[1:]):
                     launch.execs.append(
                         self.follow(target_argv, where, stage, depth + 1, under_init))
@@ -409,6 +435,38 @@ class Follower:
             if not settled:
                 launch.after_fix = []  # the shell stays PID 1 on some path whatever the fix
         return launch
+
+
+    def _sourced_program(self, script: ShellScript, term: Terminal,
+                         script_args: list[str | None], stage: Stage) -> list[str | None] | None:
+        """For a path that ends by sourcing a file (``. FILE ARGS``): the command line to follow
+        as if the script exec'd it (the file, then ``ARGS``, or the script's own arguments),
+        when the file is a script the image has from the build context or the base image's
+        entrypoint script; else None."""
+        command = term.command
+        if term.kind != "short" or command is None or command.name not in (".", "source") \
+                or len(command.words) < 2:
+            return None
+        words = _substitute_args(command, command.words[1:], script_args, script.arrays())
+        path = words[0]
+        if path is None:
+            return None
+        args = words[1:] if len(command.words) > 2 else list(script_args)
+        found = self.which(stage, path)
+        if found is not None and not isinstance(found[1], Opaque):
+            return [path, *args]
+        prog = knowledge.program_name(path)
+        base = stage.root_image
+        if found is None and (
+                (prog in knowledge.BASE_ENTRYPOINT_SCRIPTS and base is not None
+                 and base.entrypoint == "exec-wrapper")
+                or prog in ASSUMED_ENTRYPOINT_SCRIPTS):
+            return [path, *args]
+        return None
+
+
+#: Names of entrypoint scripts that an unknown base image is assumed to end in ``exec "$@"``.
+ASSUMED_ENTRYPOINT_SCRIPTS = frozenset({"docker-entrypoint.sh", "docker-entrypoint"})
 
 
 def _names_own_program(base: BaseImage, name: str) -> bool:
