@@ -99,6 +99,26 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "boot.sh": "#!/bin/sh\nset -e\n. /env.sh\n",
       "env.sh": "export A=1\n"},
      []),
+    # `start-stop-daemon --start --exec PROG` execs PROG (measured): PID 1 is gunicorn, which
+    # reaps; only the script's missing exec is reported
+    ("start-stop-daemon-foreground",
+     {"Dockerfile": "FROM debian:12\nCOPY start.sh /start.sh\nCMD [\"bash\", \"/start.sh\"]\n",
+      "start.sh": "#!/bin/bash\nstart-stop-daemon --start -c app:app --exec /srv/bin/gunicorn "
+                  "--chdir /srv -- app:app -b :9090\n"},
+     [("EL103", "start.sh", 2)]),
+    # ... and a script it execs is followed
+    ("start-stop-daemon-script",
+     {"Dockerfile": "FROM debian:12\nCOPY start.sh run.sh /\nCMD [\"/start.sh\"]\n",
+      "start.sh": "#!/bin/sh\nexec start-stop-daemon --start --chuid app --exec /run.sh "
+                  "-- --port 80\n",
+      "run.sh": "#!/bin/sh\nmyserver \"$@\"\n"},
+     [("EL103", "run.sh", 2), ("EL104", "Dockerfile", 3)]),
+    # ... with --background it forks the daemon and exits at once: no PID 1 to judge
+    ("start-stop-daemon-background",
+     {"Dockerfile": "FROM debian:12\nCOPY start.sh /\nCMD [\"/start.sh\"]\n",
+      "start.sh": "#!/bin/sh\nexec start-stop-daemon --start --background --exec "
+                  "/usr/bin/myserver\n"},
+     []),
 ]
 
 
@@ -124,3 +144,14 @@ def test_assumed_base_entrypoint_is_said(repo: Path) -> None:
     r = invoke_in(repo, ["check", "--format", "json", "."])
     (d,) = json.loads(r.stdout)
     assert "assumes that /usr/local/bin/docker-entrypoint.sh of the base image" in d["message"]
+
+
+def test_start_stop_daemon_options() -> None:
+    from entrylint.model.startup import parse_start_stop_daemon
+
+    assert parse_start_stop_daemon(["--start", "--exec", "/bin/app", "--", "-v"]) == (
+        ["/bin/app", "-v"], False)
+    assert parse_start_stop_daemon(["-S", "-b", "-x", "/bin/app"]) == (["/bin/app"], True)
+    assert parse_start_stop_daemon(["-Sb", "--exec=/bin/app", "--startas", "/bin/wrap"]) == (
+        ["/bin/wrap"], True)
+    assert parse_start_stop_daemon(["--stop", "--pidfile", "/run/app.pid"]) is None

@@ -219,6 +219,8 @@ class Follower:
             if rest:
                 launch.execs = [self.follow(rest, where, stage, depth + 1, under_init)]
             return launch
+        if prog == "start-stop-daemon" and not from_context:
+            return self._follow_start_stop_daemon(argv, where, stage, depth, under_init)
         if prog in CHILD_WRAPPERS and not from_context:
             # `timeout 3600 app`: stays the parent (and forwards the signals it gets)
             rest = wrapper_target(prog, argv[1:])
@@ -263,6 +265,25 @@ class Follower:
             self.unresolved.append(Unresolved(where, argv[0], self.why_missing(argv[0], stage)))
             return Launch("missing", argv, where)
         return Launch("program", argv, where)
+
+    def _follow_start_stop_daemon(self, argv: list[str | None], where: Instruction | None,
+                                  stage: Stage, depth: int, under_init: bool) -> Launch:
+        """``start-stop-daemon --start --exec PROG -- ARGS`` execs PROG (same PID; measured,
+        start-stop-daemon 1.21.22 of dpkg); with ``--background`` it forks PROG as a daemon and
+        exits at once, status 0 (measured too)."""
+        start = parse_start_stop_daemon(argv[1:])
+        if start is None:
+            return Launch("program", argv, where, how="start-stop-daemon without --start")
+        target, background = start
+        if background:
+            return Launch("unknown", argv, where,
+                          how="start-stop-daemon --background forks the program as a daemon "
+                              "and exits at once (measured)")
+        launch = Launch("wrapper", argv, where, how="start-stop-daemon --start execs the "
+                                                    "program (measured)")
+        if target:
+            launch.execs = [self.follow(target, where, stage, depth + 1, under_init)]
+        return launch
 
     def _follow_shell(self, argv: list[str | None], where: Instruction | None, stage: Stage,
                       depth: int, under_init: bool) -> Launch:
@@ -559,6 +580,54 @@ def wrapper_target(prog: str, args: list[str | None]) -> list[str | None]:
     elif prog == "nice" and args and args[0] is not None and re.fullmatch(r"-\d+", args[0]):
         out = args[1:]  # `nice -10 cmd`
     return out
+
+
+_SSD_VALUE = frozenset({"-x", "--exec", "-a", "--startas", "-p", "--pidfile", "-n", "--name",
+                        "-u", "--user", "-c", "--chuid", "-g", "--group", "-r", "--chroot",
+                        "-d", "--chdir", "-N", "--nicelevel", "-P", "--procsched", "-I",
+                        "--iosched", "-k", "--umask", "-s", "--signal", "-R", "--retry",
+                        "--ppid", "-O", "--output", "--notify-timeout"})
+
+
+def parse_start_stop_daemon(args: list[str | None]
+                            ) -> tuple[list[str | None], bool] | None:
+    """``start-stop-daemon`` options: (the program and its arguments, whether it forks with
+    ``--background``), or None when it does not ``--start``."""
+    start = background = False
+    program: str | None = None
+    startas: str | None = None
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a is None:
+            i += 1
+            continue
+        if a == "--":
+            i += 1
+            break
+        name, eq, inline = a.partition("=") if a.startswith("--") else (a, "", "")
+        value = inline if eq else (args[i + 1] if i + 1 < len(args) else None)
+        if name in _SSD_VALUE:
+            if name in ("-x", "--exec"):
+                program = value
+            elif name in ("-a", "--startas"):
+                startas = value
+            i += 1 if eq else 2
+            continue
+        if name in ("-S", "--start"):
+            start = True
+        elif name in ("-b", "--background"):
+            background = True
+        elif not name.startswith("-"):
+            break  # an argument where an option was expected: not an option list we know
+        elif not name.startswith("--") and len(name) > 2:  # bundled short flags: `-Sb`
+            start = start or "S" in name
+            background = background or "b" in name
+        i += 1
+    if not start:
+        return None
+    run = startas or program
+    return ([run, *args[i:]] if run is not None else [], background)
 
 
 _ALL_ARGS = ('"$@"', "$@", '"${@}"', "${@}")
