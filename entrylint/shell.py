@@ -480,15 +480,52 @@ class ShellScript:
             return terms
         return []
 
-    def _if_taken(self, node: Node) -> bool | None:
-        """Whether the ``then`` of ``if [ "$1" = web ]`` runs for the known first argument
-        (None: unknown, or an ``elif`` makes it more than one test)."""
+    def _if_clauses(self, node: Node) -> list[tuple[bool | None, list[Node]]]:
+        """The branches of an ``if``/``elif``/``else`` chain that can run for the known first
+        argument, each with whether its test holds (``else``: True; None: unknown).  The
+        tests run in order: a branch whose test holds ends the list, one that fails is left
+        out (``if [ "$1" = web ]; then …; elif [ "$1" = worker ]; then …; fi``)."""
         args = getattr(self, "_args", None)
-        condition = node.child_by_field_name("condition")
-        if not args or args[0] is None or condition is None or any(
-                ch.type == "elif_clause" for ch in node.children):
-            return None
-        return evaluate_arg_test(node_text(self.data, condition), args[0])
+        arg1 = args[0] if args else None
+
+        def holds(clause: Node) -> bool | None:
+            if clause.type == "else_clause":
+                return True
+            condition = clause.child_by_field_name("condition")
+            if arg1 is None or condition is None:
+                return None
+            return evaluate_arg_test(node_text(self.data, condition), arg1)
+
+        def body(clause: Node) -> list[Node]:
+            out: list[Node] = []
+            seen_then = clause.type == "else_clause"
+            for ch in clause.children:
+                if ch.type == "then":
+                    seen_then = True
+                    continue
+                if ch.type in ("elif_clause", "else_clause"):
+                    break
+                if seen_then and ch.is_named and ch.type not in _STATEMENT_SKIP:
+                    out.append(ch)
+            return out
+
+        clauses = [node, *(ch for ch in node.children
+                           if ch.type in ("elif_clause", "else_clause"))]
+        taken: list[tuple[bool | None, list[Node]]] = []
+        for clause in clauses:
+            verdict = holds(clause)
+            if verdict is False:
+                continue
+            taken.append((verdict, body(clause)))
+            if verdict is True:
+                break
+        return taken
+
+    def _if_taken(self, node: Node) -> bool | None:
+        """Whether the chain certainly runs one branch that entrylint knows (its test holds,
+        and every test before it fails)."""
+        clauses = self._if_clauses(node)
+        return True if len(clauses) == 1 and clauses[0][0] is True else None
 
     def _case_arm_taken(self, node: Node) -> Node | None:
         """The ``case_item`` that ``case "$1"`` takes for the known first argument."""
@@ -636,25 +673,8 @@ class ShellScript:
             return inner
         if t == "if_statement":
             out: list[Terminal] = []
-            branch: list[Node] = []
-            seen_then = False
-            taken = self._if_taken(node)
-            for ch in node.children:
-                if ch.type == "then":
-                    seen_then = True
-                    continue
-                if ch.type in ("elif_clause", "else_clause"):
-                    if branch:
-                        out += self._terminals_of(branch, depth, via)
-                        branch = []
-                    if taken is not True:
-                        out += self._terminal(ch, depth, via)
-                    continue
-                if seen_then and ch.is_named and ch.type not in _STATEMENT_SKIP and \
-                        taken is not False:
-                    branch.append(ch)
-            if branch:
-                out += self._terminals_of(branch, depth, via)
+            for _, stmts in self._if_clauses(node):
+                out += self._terminals_of(stmts, depth, via)
             return out or [Terminal("short", None, node, via_functions=via,
                                     reason="the test does not hold")]
         if t in ("elif_clause", "else_clause"):

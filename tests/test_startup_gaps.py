@@ -119,6 +119,21 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "start.sh": "#!/bin/sh\nexec start-stop-daemon --start --background --exec "
                   "/usr/bin/myserver\n"},
      []),
+    # an if/elif chain on "$1": with CMD ["web"] only the first branch runs (the worker
+    # branch's missing exec is another command's)
+    ("elif-chain-first-taken",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"web\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nif [ \"$1\" = 'web' ]; then\n  exec gunicorn app:app\n"
+                 "elif [ \"$1\" = 'worker' ]; then\n  celery -A app worker\nelse\n  exec \"$@\"\nfi\n"},
+     []),
+    # ... with CMD ["worker"] the elif branch runs: its missing exec is reported
+    ("elif-chain-second-taken",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"worker\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\nif [ \"$1\" = 'web' ]; then\n  exec gunicorn app:app\n"
+                 "elif [ \"$1\" = 'worker' ]; then\n  celery -A app worker\nelse\n  exec \"$@\"\nfi\n"},
+     [("EL103", "boot.sh", 6), ("EL104", "Dockerfile", 3)]),
 ]
 
 
