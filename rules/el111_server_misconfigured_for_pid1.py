@@ -11,8 +11,10 @@ never reap orphans and never stop cleanly; `rails server` in development reloads
 to the console.  Use a production server: gunicorn, uWSGI with `--master --die-on-term`, puma
 with `RAILS_ENV=production`.
 
-uWSGI options may also come from an ini file (`--ini`) or `UWSGI_*` variables: those images are
-not reported, since entrylint does not read the file.
+uWSGI options may also come from an ini file (`--ini app.ini`, `uwsgi app.ini`): entrylint reads
+it when COPY puts it there from the build context (its `master` and `die-on-term`, from the
+`[uwsgi]` section or the one named by `file.ini:section`). An ini it cannot read (built in RUN,
+or one that includes others), another config format, or `UWSGI_*` variables: not reported.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes_catalog import uwsgi_flags_fix
 from entrylint.model import ImageModel, Launch
+from entrylint.model.serverconfig import flag_on
 from entrylint.rulekit import at_instruction, command_instruction, placed_launches, quote_argv
 
 ID = "EL111"
@@ -80,14 +83,16 @@ def _flag(argv: list[str | None], names: tuple[str, ...]) -> bool:
 def _uwsgi(model: ImageModel, launch: Launch, env: dict[str, str | None],
            under_init: bool) -> Diagnostic | None:
     argv = launch.argv
-    if _flag(argv, _CONFIG_FLAGS) or any(a is not None and a.endswith((".ini", ".yaml",
-                                                                        ".yml", ".xml"))
-                                         for a in argv[1:]):
-        return None  # options from a file entrylint does not read
+    options = launch.options or {}  # the ini file's, read by the model
+    if launch.options is None and (
+            _flag(argv, _CONFIG_FLAGS) or any(a is not None and a.endswith((".ini", ".yaml",
+                                                                             ".yml", ".xml"))
+                                              for a in argv[1:])):
+        return None  # options from a file entrylint cannot read
     if any(k.startswith("UWSGI_") for k in env):
         return None
-    master = _flag(argv, _MASTER)
-    die = _flag(argv, ("--die-on-term",))
+    master = _flag(argv, _MASTER) or flag_on(options, "master")
+    die = _flag(argv, ("--die-on-term",)) or flag_on(options, "die-on-term")
     if master and die:
         return None
     assert launch.where is not None

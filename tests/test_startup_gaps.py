@@ -134,6 +134,24 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "boot.sh": "#!/bin/bash\nset -e\nif [ \"$1\" = 'web' ]; then\n  exec gunicorn app:app\n"
                  "elif [ \"$1\" = 'worker' ]; then\n  celery -A app worker\nelse\n  exec \"$@\"\nfi\n"},
      [("EL103", "boot.sh", 6), ("EL104", "Dockerfile", 3)]),
+    # uWSGI options from the ini file COPY puts in the image (the model reads it)
+    ("uwsgi-ini-master-die-on-term",
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install uwsgi\nWORKDIR /srv\nCOPY . .\nCMD [\"uwsgi\", \"--ini\", \"app.ini\"]\n",
+      "app.ini": "[uwsgi]\nmodule = app:app\nmaster = True\ndie_on_term = true\n"},
+     []),
+    ("uwsgi-ini-master-only",
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install uwsgi\nWORKDIR /srv\nCOPY . .\nCMD [\"uwsgi\", \"--ini\", \"app.ini\"]\n",
+      "app.ini": "[uwsgi]\nmodule = app:app\nmaster = true\n#die-on-term = true\n"},
+     [("EL111", "Dockerfile", 5)]),
+    ("uwsgi-ini-no-master",
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install uwsgi\nWORKDIR /srv\nCOPY . .\nCMD [\"uwsgi\", \"--ini\", \"app.ini\"]\n",
+      "app.ini": "[uwsgi]\nmodule = app:app\nmaster = false\ndie-on-term = true\n"},
+     [("EL111", "Dockerfile", 5)]),
+    # ... an ini that includes another is not judged
+    ("uwsgi-ini-includes",
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install uwsgi\nWORKDIR /srv\nCOPY . .\nCMD [\"uwsgi\", \"--ini\", \"app.ini\"]\n",
+      "app.ini": "[uwsgi]\nini = base.ini\nmodule = app:app\n"},
+     []),
 ]
 
 
@@ -170,3 +188,15 @@ def test_start_stop_daemon_options() -> None:
     assert parse_start_stop_daemon(["-Sb", "--exec=/bin/app", "--startas", "/bin/wrap"]) == (
         ["/bin/wrap"], True)
     assert parse_start_stop_daemon(["--stop", "--pidfile", "/run/app.pid"]) is None
+
+
+def test_uwsgi_ini_reading() -> None:
+    from entrylint.model.serverconfig import flag_on, parse_ini, uwsgi_ini_path
+
+    assert uwsgi_ini_path(["uwsgi", "--ini=/srv/app.ini:prod"]) == ("/srv/app.ini", "prod")
+    assert uwsgi_ini_path(["uwsgi", "--http", ":80", "app.ini"]) == ("app.ini", "uwsgi")
+    assert uwsgi_ini_path(["uwsgi", "--ini", "a.ini", "--ini", "b.ini"]) is None
+    opts = parse_ini("[other]\nmaster = true\n[prod]\nmaster = 1\nmaster = off\n", "prod")
+    assert opts == {"master": "off"} and not flag_on(opts, "master")
+    assert parse_ini("[uwsgi]\nmaster = true\n", "prod") is None
+    assert flag_on({"master": "True"}, "master") and not flag_on({}, "master")

@@ -22,6 +22,7 @@ from entrylint.dockerfile import Instruction
 from entrylint.knowledge import BaseImage, ShellKind
 from entrylint.model.context import BuildContext, display_path
 from entrylint.model.imagefs import ContextFile, FileEntry, HeredocFile, Opaque
+from entrylint.model.serverconfig import uwsgi_options
 from entrylint.model.shellexec import analyse_shell_text
 from entrylint.model.stages import DEFAULT_PATH, Stage
 from entrylint.shell import (
@@ -108,6 +109,9 @@ class Launch:
     after_fix: list[Launch] = field(default_factory=list)
     #: The rule whose fix turns :attr:`after_fix` into :attr:`execs` (EL101/EL102/EL103/EL105)
     fixed_by: str | None = None
+    #: Options read from the configuration file the program loads (uWSGI's ``--ini``), when
+    #: it names one that the build context provides; None otherwise
+    options: dict[str, str] | None = None
     #: Followed on an assumption (an unknown base image's ``docker-entrypoint.sh`` ends in
     #: ``exec "$@"``), which messages must state
     assumed: str | None = None
@@ -186,6 +190,14 @@ class Follower:
     # -- the chain --------------------------------------------------------------------------
     def follow(self, argv: list[str | None], where: Instruction | None, stage: Stage,
                depth: int = 0, under_init: bool = False) -> Launch:
+        launch = self._follow(argv, where, stage, depth, under_init)
+        if launch.kind == "program" and launch.argv and \
+                facts.server_program(launch.argv[0] or "") == "uwsgi":
+            launch.options = uwsgi_options(launch.argv, stage, self.context)
+        return launch
+
+    def _follow(self, argv: list[str | None], where: Instruction | None, stage: Stage,
+                depth: int, under_init: bool) -> Launch:
         if depth > MAX_CHAIN_DEPTH:
             return Launch("unknown", argv, where, how="chain too deep")
         self._follows += 1
@@ -444,10 +456,10 @@ class Follower:
                 # checked, and EL104 judges the PID 1 that EL103's `exec` fix will leave.
                 rule = facts.missing_exec_rule(term.command.name)
                 for target_argv in exec_targets(probe, term, argv[1:]):
-                    target = self.follow(target_argv, where, stage, depth + 1, under_init)
+                    last = self.follow(target_argv, where, stage, depth + 1, under_init)
                     if rule != "EL103":
-                        target.reported_as = rule
-                    launch.after_fix.append(target)
+                        last.reported_as = rule
+                    launch.after_fix.append(last)
             elif term.kind in ("child", "wait", "loop", "keepalive"):
                 launch.stays = True
                 settled = False
