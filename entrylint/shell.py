@@ -54,6 +54,9 @@ _KILL = re.compile(r"\b(?:kill|pkill|killall|s6-svc|s6-svscanctl|supervisorctl)\
                    r"|\s-s\s+['\"]?(?:SIG)?(?:quit|stop|term|QUIT|STOP|TERM)\b"
                    r"|\b(?:stop|shutdown)\b")
 
+#: Commands that only print: a ``kill`` or ``stop`` in their words signals nothing.
+_PRINTERS = frozenset({"echo", "printf", "logger", ":"})
+
 _NEEDS_SHELL = re.compile(r"[$`*?\[~{}]")
 _BACKSLASH = re.compile(r"\\(.)")
 _DQ_ESCAPE = re.compile(r'\\([$`"\\\n])')
@@ -385,9 +388,26 @@ class ShellScript:
         return frozenset(names)
 
     def _stops_children(self, action: str, seen: set[str]) -> bool:
-        """Does a trap action (or a function it calls, at any depth) kill or stop jobs?"""
-        if _KILL.search(action):
-            return True
+        """Does a trap action (or a function it calls, at any depth) kill or stop jobs?
+        Judged per command: what ``echo``/``printf``/``logger`` print (``echo "stop
+        requested"``) is no signal to anyone."""
+        if not _KILL.search(action):
+            return self._calls_stopping_function(action, seen)
+        parsed = ShellScript(action.encode("utf-8", errors="surrogateescape"))
+        if parsed.has_errors:
+            return True  # cannot tell the words apart: keep the textual verdict
+        for c in parsed.iter_commands():
+            if c.name in _PRINTERS:
+                continue
+            if c.name in self.functions:
+                if self._calls_stopping_function(c.name, seen):
+                    return True
+                continue
+            if _KILL.search(c.text):
+                return True
+        return False
+
+    def _calls_stopping_function(self, action: str, seen: set[str]) -> bool:
         for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", action):
             body = self.functions.get(name)
             if body is not None and name not in seen:

@@ -152,6 +152,18 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
      {"Dockerfile": "FROM python:3.12-slim\nRUN pip install uwsgi\nWORKDIR /srv\nCOPY . .\nCMD [\"uwsgi\", \"--ini\", \"app.ini\"]\n",
       "app.ini": "[uwsgi]\nini = base.ini\nmodule = app:app\n"},
      []),
+    # a trap whose handler only logs does not forward SIGTERM, even if the log line says "kill"
+    ("trap-logs-kill-word",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nstop() { echo \"stop requested: kill pending\"; }\n"
+                 "trap stop TERM\nmyserver &\nwait $!\n"},
+     [("EL109", "boot.sh", 5)]),
+    # ... one that logs and then kills the job forwards it: correct supervision
+    ("trap-logs-then-kills",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/bash\nstop() { echo \"stopping\"; kill -TERM \"$pid\"; }\n"
+                 "trap stop TERM\nmyserver &\npid=$!\nwait \"$pid\"\n"},
+     []),
 ]
 
 
