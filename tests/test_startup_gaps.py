@@ -212,3 +212,15 @@ def test_uwsgi_ini_reading() -> None:
     assert opts == {"master": "off"} and not flag_on(opts, "master")
     assert parse_ini("[uwsgi]\nmaster = true\n", "prod") is None
     assert flag_on({"master": "True"}, "master") and not flag_on({}, "master")
+
+
+@pytest.mark.parametrize("line", ["exec $(pick_server)", 'exec "$(cat /etc/app.cmd)" --port 80'])
+def test_exec_of_substitution_is_unknown(repo: Path, line: str) -> None:
+    """`exec $(fn)`: the program is unknown, and --verbose says so; EL104 guesses nothing."""
+    (repo / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY boot.sh /boot.sh\n"
+                                     "ENTRYPOINT [\"/boot.sh\"]\n")
+    (repo / "boot.sh").write_text(f"#!/bin/bash\npick_server() {{ echo python app.py; }}\n{line}\n")
+    (repo / "boot.sh").chmod(0o755)
+    r = invoke_in(repo, ["check", "--verbose", "--format", "json", "."])
+    assert json.loads(r.stdout) == []
+    assert "boot.sh:3: the program `$(" in r.stderr and "is only known at run time" in r.stderr

@@ -447,6 +447,7 @@ class Follower:
                     self.follow(sourced, where, stage, depth + 1, under_init))
             elif term.kind == "exec" and term.command is not None:
                 for target_argv in exec_targets(probe, term, argv[1:]):
+                    self._note_unknown_program(target_argv, term.command, script)
                     launch.execs.append(
                         self.follow(target_argv, where, stage, depth + 1, under_init))
             elif term.kind == "child" and term.command is not None and \
@@ -456,6 +457,7 @@ class Follower:
                 # checked, and EL104 judges the PID 1 that EL103's `exec` fix will leave.
                 rule = facts.missing_exec_rule(term.command.name)
                 for target_argv in exec_targets(probe, term, argv[1:]):
+                    self._note_unknown_program(target_argv, term.command, script)
                     last = self.follow(target_argv, where, stage, depth + 1, under_init)
                     if rule != "EL103":
                         last.reported_as = rule
@@ -469,6 +471,20 @@ class Follower:
                 launch.after_fix = []  # the shell stays PID 1 on some path whatever the fix
         return launch
 
+
+    def _note_unknown_program(self, target: list[str | None], command: Command,
+                              script: Script) -> None:
+        """``exec $(pick_server)``, ``exec "$CMD"``: say in --verbose that what runs is only
+        known at run time (nothing is guessed about it)."""
+        if target and target[0] is not None:
+            return
+        words = command.exec_target() if command.is_exec else command.words
+        shown = command.word_text(words[0]) if words else "?"
+        line = script.position(command.start)[0]
+        note = (f"{script.display}:{line}: the program `{shown}` is only known at run time: "
+                f"what it runs (and whether it reaps as PID 1) is unknown")
+        if note not in self.context.notes:
+            self.context.notes.append(note)
 
     def _sourced_program(self, script: ShellScript, term: Terminal,
                          script_args: list[str | None], stage: Stage) -> list[str | None] | None:
