@@ -90,8 +90,10 @@ class Outcome:
         for f in self.findings:
             rule = f["rule"]
             if rule not in RULES and aliases is not None and rule in aliases:
-                rule = aliases[rule].get("dockerfile" if f["file"] == self.dockerfile
-                                         else "script", "")
+                where = ("dockerfile" if f["file"] == self.dockerfile
+                         else "script_exec" if f.get("exec") and
+                         "script_exec" in aliases[rule] else "script")
+                rule = aliases[rule].get(where, "")
             out.append((rule, f))
         return out
 
@@ -136,13 +138,28 @@ def analyse(task: Task) -> Outcome:
             out.unresolved = [{"path": u.path, "reason": u.reason, "where": ""}
                               for u in rec.unresolved]
         out.findings = [{"rule": d.rule, "file": _rel(d.path, task.root), "line": d.line,
-                         "message": d.message} for d in result.diagnostics]
+                         "message": d.message, "exec": _execs(d.path, d.line)}
+                        for d in result.diagnostics]
         if out.runs_script and out.error is None and not out.is_followed:
             out.start_argv = _start_argv(task, ctx)
     except Exception:  # a crash is a result here: it is reported, not raised
         out.crash = traceback.format_exc(limit=6)
     out.seconds = round(time.perf_counter() - t0, 3)
     return out
+
+
+def _execs(path: Path, line: int | None) -> bool:
+    """Whether the finding's line starts with ``exec`` (a command the script does exec)."""
+    if line is None or path.suffix in (".json", ".yml", ".yaml"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            for i, text in enumerate(fh, 1):
+                if i == line:
+                    return text.lstrip().startswith(b"exec ")
+    except OSError:
+        pass
+    return False
 
 
 def _start_argv(task: Task, ctx: Path) -> list[str] | None:

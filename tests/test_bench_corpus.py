@@ -179,3 +179,13 @@ def test_aliases_count_split_rules_by_where_they_fire(corpus: ModuleType) -> Non
                "EL110": {"script": "EL103", "dockerfile": ""}}
     assert out.rules() == {"EL104"}
     assert out.rules(aliases) == {"EL103", "EL104", "EL105"}
+
+
+def test_alias_of_an_execd_command(corpus: ModuleType) -> None:
+    """EL108 on `exec su …` is no missing exec: `script_exec` counts it apart."""
+    out = corpus.Outcome(repo="a/b", dockerfile="Dockerfile", context=".", findings=[
+        {"rule": "EL108", "file": "boot.sh", "line": 3, "message": "su", "exec": True}])
+    aliases = {"EL108": {"script": "EL103", "script_exec": "", "dockerfile": ""}}
+    assert out.rules(aliases) == set()
+    out.findings[0]["exec"] = False
+    assert out.rules(aliases) == {"EL103"}
