@@ -79,11 +79,16 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                     f"the server, which is SIGKILLed after the grace period. {_TRAP}",
                 )
             elif term.kind == "wait" and term.command is not None and not forwards:
+                # a handler that runs but does not signal the job (`trap 'cleanup; exit 143'
+                # TERM`): the shell exits at once and the kernel SIGKILLs the job with it
+                fate = ("its `trap … TERM` handler runs, but does not signal the job: the "
+                        "shell exits and the kernel SIGKILLs the job at once, without SIGTERM"
+                        if sh.handles_term() else
+                        "the shell stays PID 1 and the job is SIGKILLed after the grace period")
                 yield at_command(
                     ID, SEVERITY, script, term.command,
                     f"{script.display} ends in `wait` for a background job but never forwards "
-                    f"SIGTERM to it (no `trap … TERM` that kills it): the shell stays PID 1 "
-                    f"and the job is SIGKILLed after the grace period. {_TRAP}",
+                    f"SIGTERM to it (no `trap … TERM` that kills it): {fate}. {_TRAP}",
                 )
             elif term.kind == "child" and term.command is None and term.reason == "background":
                 text = " ".join(node_text(sh.data, term.node).split())

@@ -226,3 +226,19 @@ def test_exec_of_substitution_is_unknown(repo: Path, line: str, word: str) -> No
     r = invoke_in(repo, ["check", "--verbose", "--format", "json", "."])
     assert json.loads(r.stdout) == []
     assert f"boot.sh:3: the program `{word}` is only known at run time" in r.stderr
+
+
+@pytest.mark.parametrize(("trap", "fate"), [
+    ("trap 'cleanup; exit 143' TERM\n", "the kernel SIGKILLs the job at once, without SIGTERM"),
+    ("", "the job is SIGKILLed after the grace period")])
+def test_wait_without_forwarding_says_what_happens(repo: Path, trap: str, fate: str) -> None:
+    """A TERM handler that does not signal the job ends the shell at once (the wait is
+    interrupted): the job is SIGKILLed then, not after the grace period."""
+    (repo / "Dockerfile").write_text("FROM debian:12\nCOPY boot.sh /boot.sh\n"
+                                     "ENTRYPOINT [\"/boot.sh\"]\n")
+    (repo / "boot.sh").write_text(f"#!/bin/bash\ncleanup() {{ rm -f /tmp/x; }}\n{trap}"
+                                  "./run.sh &\nwait $!\n")
+    (repo / "boot.sh").chmod(0o755)
+    r = invoke_in(repo, ["check", "--format", "json", "."])
+    (d,) = json.loads(r.stdout)
+    assert d["rule"] == "EL109" and fate in d["message"]
