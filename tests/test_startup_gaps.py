@@ -242,3 +242,13 @@ def test_wait_without_forwarding_says_what_happens(repo: Path, trap: str, fate: 
     r = invoke_in(repo, ["check", "--format", "json", "."])
     (d,) = json.loads(r.stdout)
     assert d["rule"] == "EL109" and fate in d["message"]
+
+
+def test_chroot_options_before_the_new_root() -> None:
+    from entrylint.model.startup import wrapper_target
+
+    assert wrapper_target("chroot", ["--userspec=app:app", "/", "myserver", "-v"]) == [
+        "myserver", "-v"]
+    assert wrapper_target("chroot", ["--userspec", "app", "--skip-chdir", "/srv", "app"]) == [
+        "app"]
+    assert wrapper_target("chroot", ["/", "myserver"]) == ["myserver"]

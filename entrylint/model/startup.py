@@ -596,8 +596,11 @@ _WRAPPER_OPTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 def wrapper_target(prog: str, args: list[str | None]) -> list[str | None]:
     """The program a wrapper runs: ``gosu USER cmd``, ``env A=1 cmd``, ``nice -n 5 cmd``,
     ``setpriv --reuid 1000 cmd``, ``chpst -u app cmd``, ``timeout 60 cmd``."""
-    if prog in ("gosu", "su-exec", "s6-setuidgid", "chroot"):
+    if prog in ("gosu", "su-exec", "s6-setuidgid"):
         return args[1:]
+    if prog == "chroot":  # `chroot [--userspec=U:G] [--groups=G] [--skip-chdir] NEWROOT cmd`
+        rest = _skip_options(args, frozenset(), frozenset({"--userspec", "--groups"}))
+        return rest[1:]
     short, long = _WRAPPER_OPTIONS.get(prog, (frozenset(), frozenset()))
     out = _skip_options(args, short, long)
     if prog == "env":
