@@ -112,7 +112,7 @@ def test_cwd_and_env(started: list[Pid1Process], tmp_path: Path) -> None:
     )
     assert poll(lambda: out.exists() and out.read_text().endswith("\n"))
     assert out.read_text().split() == ["1", str(tmp_path), "hello"]
-    assert p.processes()[0].name == "sleep"
+    assert poll(lambda: p.processes()[0].name == "sleep")  # the exec follows the echo
 
 
 @needs_pidns
