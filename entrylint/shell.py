@@ -129,7 +129,14 @@ class Command:
 
     @property
     def is_exec(self) -> bool:
-        return self.name == "exec" and len(self.words) > 1
+        """``exec app``, and ``eval exec app`` / ``command exec app``, which exec too."""
+        if self.name == "exec":
+            return len(self.words) > 1
+        return self._execs_through_builtin() and len(self.words) > 2
+
+    def _execs_through_builtin(self) -> bool:
+        return (self.name in ("eval", "command") and len(self.words) > 1
+                and self.words[1].type == "word" and self.words[1].text == b"exec")
 
     def argv(self, data: bytes) -> list[str | None]:
         """Literal words (None where a word needs the shell)."""
@@ -137,7 +144,7 @@ class Command:
 
     def exec_target(self) -> list[Node]:
         """The words after ``exec`` and its options (``exec -a NAME cmd`` -> ``cmd``)."""
-        words = self.words[1:]
+        words = self.words[2:] if self._execs_through_builtin() else self.words[1:]
         while words and words[0].type == "word":
             first = words[0].text.decode() if words[0].text else ""
             if first == "-a" and len(words) > 1:
@@ -660,6 +667,14 @@ class ShellScript:
                 return [Terminal("wait", c, node, via_functions=via)]
             if is_keepalive(c):
                 return [Terminal("keepalive", c, node, via_functions=via)]
+            if c.name in ("command", "eval") and c.is_exec:
+                # `eval exec $(pick) -- "$@"`: what eval runs replaces the shell
+                return [Terminal("exec", c, node, via_functions=via)]
+            if c.name == "eval" and len(c.words) > 1 and \
+                    _unquoted(c.word_text(c.words[1])).lstrip().startswith("exec "):
+                # `eval "exec $APP --bind :80"`: execs, but what only the expansion says
+                return [Terminal("unknown", c, node, via_functions=via,
+                                 reason="eval of a string that execs")]
             if c.name in ("command", "eval") and len(c.words) > 1:
                 # `command app` / `eval "$@"` run their argument as a child of the shell
                 return [Terminal("child", c, node, via_functions=via)]
@@ -840,3 +855,10 @@ def shebang_interpreter(shebang: str | None) -> str | None:
         rest = [p for p in parts[1:] if not p.startswith("-")]
         return knowledge.program_name(rest[0]) if rest else None
     return prog
+
+
+def _unquoted(text: str) -> str:
+    """A word's text without one pair of surrounding quotes."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text

@@ -158,6 +158,17 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "boot.sh": "#!/bin/bash\nstop() { echo \"stop requested: kill pending\"; }\n"
                  "trap stop TERM\nmyserver &\nwait $!\n"},
      [("EL109", "boot.sh", 5)]),
+    # `command exec app` execs (the builtin runs the exec builtin): nothing is missing, and
+    # EL104 judges the program it execs
+    ("command-exec",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\ncommand exec python /srv/app.py\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # ... while `eval "$CMD"` alone runs the command as a child of the shell
+    ("eval-child",
+     {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\neval python /srv/app.py\n"},
+     [("EL103", "boot.sh", 2), ("EL104", "Dockerfile", 3)]),
     # ... one that logs and then kills the job forwards it: correct supervision
     ("trap-logs-then-kills",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
@@ -216,7 +227,12 @@ def test_uwsgi_ini_reading() -> None:
 
 @pytest.mark.parametrize(("line", "word"), [("exec $(pick_server)", "$(pick_server)"),
                                             ('exec "$(cat /etc/app.cmd)" --port 80',
-                                             '"$(cat /etc/app.cmd)"')])
+                                             '"$(cat /etc/app.cmd)"'),
+                                            # eval's words are run as a command: it execs
+                                            ('eval exec $(pick_server) -- "$@"',
+                                             "$(pick_server)"),
+                                            ('eval "exec $APP --bind :80"',
+                                             '"exec $APP --bind :80"')])
 def test_exec_of_substitution_is_unknown(repo: Path, line: str, word: str) -> None:
     """`exec $(fn)`: the program is unknown, and --verbose says so; EL104 guesses nothing."""
     (repo / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY boot.sh /boot.sh\n"

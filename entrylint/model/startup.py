@@ -450,8 +450,10 @@ class Follower:
                     self._note_unknown_program(target_argv, term.command, script)
                     launch.execs.append(
                         self.follow(target_argv, where, stage, depth + 1, under_init))
-            elif term.kind == "child" and term.command is not None and \
-                    term.command.name not in knowledge.BUILTINS:
+            elif term.kind == "child" and term.command is not None and (
+                    term.command.name not in knowledge.BUILTINS
+                    or (term.command.name in ("eval", "command")
+                        and len(term.command.words) > 1)):
                 launch.stays = True
                 # Follow what the script runs last as a child too: a script it starts is
                 # checked, and EL104 judges the PID 1 that EL103's `exec` fix will leave.
@@ -465,6 +467,9 @@ class Follower:
             elif term.kind in ("child", "wait", "loop", "keepalive"):
                 launch.stays = True
                 settled = False
+            elif term.kind == "unknown" and term.command is not None:
+                # `eval "exec $APP"`: the shell is replaced by what the string expands to
+                self._note_unknown_program([None], term.command, script)
         if launch.after_fix:
             launch.fixed_by = "EL103"
             if not settled:
@@ -478,7 +483,8 @@ class Follower:
         known at run time (nothing is guessed about it)."""
         if target and target[0] is not None:
             return
-        words = command.exec_target() if command.is_exec else command.words
+        words = command.exec_target() if command.is_exec else \
+            command.words[1:] if command.name == "eval" else command.words
         shown = command.word_text(words[0]) if words else "?"
         line = script.position(command.start)[0]
         note = (f"{script.display}:{line}: the program `{shown}` is only known at run time: "
@@ -711,7 +717,8 @@ def exec_targets(script: ShellScript, term: Terminal,
     rewriting is a candidate; implausible ones (``exec app:app``) are dropped."""
     command = term.command
     assert command is not None
-    words = command.exec_target() if command.is_exec else command.words
+    words = command.exec_target() if command.is_exec else \
+        command.words[1:] if command.name in ("eval", "command") else command.words
     arrays = script.arrays()
     plain = _substitute_args(command, words, script_args, arrays)
     if not any(command.word_text(w) in _ALL_ARGS for w in words):
