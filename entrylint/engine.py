@@ -97,6 +97,35 @@ class Result:
 
 
 def lint_model(model: ImageModel, rules: Iterable[Rule]) -> list[Diagnostic]:
+    """The findings of the image's start-up, then those of each compose service that starts
+    the image otherwise (:mod:`entrylint.service_findings`)."""
+    rules = tuple(rules)
+    out = _lint_one(model, rules)
+    if model.services:
+        from entrylint.service_findings import merged
+
+        for run in model.services:
+            found = _lint_one(run.model, rules)
+            for d in merged(model, run, found, out):
+                _locate(d, run.service.file if d.path == run.service.file.path else
+                        _sources(run.model).get(d.path, model.source))
+                out.append(d)
+            model.notes += [n for n in run.model.notes if n not in model.notes]
+    return out
+
+
+def _sources(model: ImageModel) -> dict[Path, SourceFile]:
+    files = {model.source.path: model.source}
+    for s in model.scripts:
+        files.setdefault(s.file.path, s.file)
+    for run in model.services:
+        files.setdefault(run.service.file.path, run.service.file)
+        for path, src in _sources(run.model).items():
+            files.setdefault(path, src)
+    return files
+
+
+def _lint_one(model: ImageModel, rules: tuple[Rule, ...]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     files = {model.source.path: model.source}
     for s in model.scripts:
@@ -440,15 +469,15 @@ def _job_key(job: _Job) -> tuple[str, ...]:
 
 
 def _record(model: ImageModel, diags: list[Diagnostic]) -> Linted:
-    sources = {model.source.path: model.source}
-    for s in model.scripts:
-        sources.setdefault(s.file.path, s.file)
+    sources = _sources(model)
     return Linted(
         path=model.path, repo_root=model.repo_root, sources=list(sources.values()),
         spans={i.start_line: i.end_line for i in model.dockerfile.instructions},
         diagnostics=diags, notes=list(model.notes),
         scripts=[ScriptRef(s.container_path, s.display, s.file.path, s.heredoc is not None)
-                 for s in model.scripts],
+                 for s in [*model.scripts, *(s for r in model.services for s in r.model.scripts
+                                              if s.container_path not in
+                                              {m.container_path for m in model.scripts})]],
         unresolved=[Unfollowed(u.path, u.reason)
                     for u in [*model.unresolved, *model.opaque]],
         read_files=list(model.read_files),

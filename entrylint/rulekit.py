@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from entrylint.diagnostics import Diagnostic, Fix, Severity
 from entrylint.dockerfile import Instruction
 from entrylint.knowledge import ShellKind
-from entrylint.model import ImageModel, Launch, Script
+from entrylint.model import ComposeInstruction, ImageModel, Launch, Script
 from entrylint.shell import Command, literal
 
 
 def at_instruction(rule: str, severity: Severity, model: ImageModel, ins: Instruction,
                    message: str, fix: Fix | None = None) -> Diagnostic:
-    """A diagnostic that covers an instruction's first line."""
+    """A diagnostic that covers an instruction's first line (for a compose service's
+    ``command:``/``entrypoint:``, its line of the compose file)."""
+    if isinstance(ins, ComposeInstruction):
+        end = ins.file.line_end(ins.start_line)
+        return Diagnostic(rule, severity, ins.file.path, ins.start, max(end, ins.start),
+                          message, fix)
     end = model.source.line_end(ins.start_line)
     return Diagnostic(rule, severity, model.source.path, ins.start, max(end, ins.start),
                       message, fix)

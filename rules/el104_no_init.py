@@ -105,10 +105,11 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     if fixes:
         asks = " and ".join(fixes)
         once = f"Once the `exec` that {asks} ask{'' if len(fixes) > 1 else 's'} for is in place, "
+    how = (f"`init: true` in the service, or {init} in the image" if model.service is not None
+           else f"{init}, or `docker run --init` / compose `init: true` where the container "
+                f"is run that way (Kubernetes has no --init)")
     message = (f"{once}PID 1 will be {shown}, which never reaps orphaned processes: they stay "
-               f"zombies for the life of the container. Run it under an init: {init}, or "
-               f"`docker run --init` / compose `init: true` where the container is run that "
-               f"way (Kubernetes has no --init)")
+               f"zombies for the life of the container. Run it under an init: {how}")
     assumed = next((launch.assumed for launch in model.start.walk() if launch.assumed), None)
     if assumed is not None:
         message += f" ({assumed})"

@@ -84,8 +84,9 @@ def _message(model: ImageModel, argv: list[str | None]) -> str:
     shown = quote_argv(argv)
     name = argv[0]
     resolved = package_script_argv(model, argv)
-    run = (f"`CMD {_json(resolved)}` (what package.json's script runs)" if resolved
-           else "the app itself in exec form (`CMD [\"node\", \"server.js\"]`)")
+    key = "command:" if model.service is not None else "CMD"
+    run = (f"`{key} {_json(resolved)}` (what package.json's script runs)" if resolved
+           else f"the app itself in exec form (`{key} [\"node\", \"server.js\"]`)")
     how = ("measured: npm exits within 0.5 s and the app is SIGKILLed"
            if name == "npm" else f"{name} runs it as a child like npm does")
     return (f"`{shown}` stays PID 1 and runs the app through `sh -c` as its child: on SIGTERM "

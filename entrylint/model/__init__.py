@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from entrylint.dockerfile import Dockerfile, Instruction, parse
-from entrylint.model.compose import ComposeInfo, find_compose
+from entrylint.model.compose import (
+    ComposeInfo,
+    ComposeInstruction,
+    ComposeService,
+    find_compose,
+)
 from entrylint.model.context import BuildContext, display_path, find_repo_root
 from entrylint.model.imagefs import ContextFile
 from entrylint.model.shellexec import ShellExec, analyse_shell_text
@@ -31,8 +36,9 @@ from entrylint.model.startup import Follower, Launch, Script, Unresolved
 from entrylint.source import SourceError, SourceFile, read_source
 
 __all__ = [
-    "DEFAULT_PATH", "ComposeInfo", "ImageModel", "Launch", "Script", "Setting", "ShellExec",
-    "Stage", "Unresolved", "analyse_shell_text", "display_path", "find_compose",
+    "DEFAULT_PATH", "ComposeInfo", "ComposeInstruction", "ImageModel", "Launch", "Script",
+    "ServiceRun", "Setting", "ShellExec", "Stage", "Unresolved", "analyse_shell_text",
+    "display_path", "find_compose",
     "find_repo_root", "load", "start_argv",
 ]
 
@@ -69,6 +75,11 @@ class ImageModel:
     package_scripts: dict[str, str] | None = None
     #: the ``stop_signal`` of the compose services that run the image (it overrides STOPSIGNAL)
     compose_stop_signal: str | None = None
+    #: The compose services that start the image otherwise than its ENTRYPOINT/CMD (their
+    #: ``command:``/``entrypoint:``), each with the model of what it starts.
+    services: list[ServiceRun] = field(default_factory=list)
+    #: For a service's model: the service (its start-up is its ``command:``/``entrypoint:``).
+    service: ComposeService | None = None
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -143,6 +154,28 @@ class ImageModel:
         return out
 
 
+@dataclass
+class ServiceRun:
+    """A compose service that overrides the image's start-up, and the model of what it runs
+    (the same image, its ENTRYPOINT/CMD replaced by Docker's rules: ``entrypoint:`` drops
+    CMD unless ``command:`` is given too)."""
+
+    service: ComposeService
+    model: ImageModel
+    #: the override the findings of the service's start-up are reported at
+    at: ComposeInstruction
+
+
+def _overridden(final: Stage, entrypoint: Setting | None, cmd: Setting | None,
+                service: ComposeService) -> tuple[Setting | None, Setting | None]:
+    """ENTRYPOINT and CMD as the compose service runs them."""
+    command = (Setting(ComposeInstruction(service, service.command), final)
+               if service.command is not None else None)
+    if service.entrypoint is not None:
+        return Setting(ComposeInstruction(service, service.entrypoint), final), command
+    return entrypoint, command if command is not None else cmd
+
+
 def _args_offset(source: SourceFile, ins: Instruction) -> int:
     pos = ins.keyword_end
     while pos < ins.end and source.data[pos : pos + 1] in (b" ", b"\t"):
@@ -176,7 +209,8 @@ def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction |
 
 def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
           target: str | None, build_args: dict[str, str], compose_init: bool,
-          compose_stop_signal: str | None = None) -> ImageModel:
+          compose_stop_signal: str | None = None,
+          service: ComposeService | None = None) -> ImageModel:
     df = parse(source)
     build_context = BuildContext(context, repo_root, path)
     stages = build_stages(df, build_context, build_args)
@@ -189,6 +223,9 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
             raise SourceError(path, f"has no stage named {target!r}")
         final = named[0]
     entrypoint, cmd = effective(final)
+    if service is not None:
+        entrypoint, cmd = _overridden(final, entrypoint, cmd, service)
+        compose_init, compose_stop_signal = service.init, service.stop_signal
     follower = Follower(source, path, build_context)
     model = ImageModel(
         path=path, source=source, dockerfile=df, stages=stages, final=final,
@@ -196,7 +233,7 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
         start=None, scripts=follower.scripts, unresolved=follower.unresolved,
         compose_init=compose_init, notes=build_context.notes, target=target,
         opaque=follower.opaque, read_files=build_context.read_files,
-        compose_stop_signal=compose_stop_signal,
+        compose_stop_signal=compose_stop_signal, service=service,
     )
     model.package_scripts = _package_scripts(final, build_context)
     argv = model.start_argv
@@ -210,7 +247,8 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
                 f"not known: assuming it ends in `exec \"$@\"`, so that CMD runs")
     for setting in (entrypoint, cmd):
         ins = setting.instruction if setting is not None else None
-        if ins is not None and ins.exec_form is None:
+        if ins is not None and ins.exec_form is None and not isinstance(ins,
+                                                                         ComposeInstruction):
             # the text maps byte for byte onto the file only when it is on one line
             offset = _args_offset(source, ins) if ins.start_line == ins.end_line else -1
             follower.inline_sources[ins.args] = (ins, offset)
@@ -251,6 +289,22 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
     model = build(path, source, ctx, root, target=target, build_args=build_args or {},
                   compose_init=compose.init, compose_stop_signal=compose.stop_signal)
     model.read_files += compose.read
+    for service in compose.services:
+        if service.unknown is not None:
+            model.notes.append(f"compose service `{service.name}` "
+                               f"({display_path(service.file.path)}): {service.unknown}; what "
+                               "it starts is not checked")
+        if service.command is None and service.entrypoint is None:
+            continue
+        run = build(path, source, ctx, root, target=target, build_args=build_args or {},
+                    compose_init=service.init, service=service)
+        if run.start_argv == model.start_argv and run.start_argv is not None:
+            continue  # it starts what the image starts: the image's findings say it
+        at = next(s.instruction for s in (run.entrypoint, run.cmd) if s is not None and
+                  isinstance(s.instruction, ComposeInstruction))
+        assert isinstance(at, ComposeInstruction)
+        model.services.append(ServiceRun(service, run, at))
+        model.read_files += [f for f in run.read_files if f not in model.read_files]
     return model
 
 
