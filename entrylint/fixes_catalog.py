@@ -5,11 +5,14 @@ fix, they are built by :func:`entrylint.fixguard.offer`."""
 
 from __future__ import annotations
 
+import shlex
+
 from entrylint.diagnostics import Edit, Fix
 from entrylint.dockerfile import Instruction, parse_json_array, split_words
 from entrylint.fixes import eol_at, json_array, plain_argv, replace_args
-from entrylint.fixguard import RewritesInstruction, RunsInit, offer
+from entrylint.fixguard import ExecAdded, RewritesInstruction, RunsInit, offer
 from entrylint.model import ImageModel, Launch, Script
+from entrylint.shell import Command
 
 #: Programs a package script may start that are on PATH without npm's node_modules/.bin.
 _ON_PATH = frozenset({"node", "nodejs", "bun", "deno"})
@@ -141,3 +144,63 @@ def uwsgi_flags_fix(model: ImageModel, launch: Launch, missing: list[str]) -> Fi
     edits = replace_args(model, ins, [*form[:i], *missing, *form[i:]])
     return offer(model, f"add `{' '.join(missing)}`: uWSGI then reaps and stops on SIGTERM",
                  edits, [RewritesInstruction(ins, edits)])
+
+
+def _drop_words(name: str, args: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """``su app -c 'python app.py'`` -> (``app``, ``[python, app.py]``, what else changes);
+    None when the privilege drop is not one a plain ``gosu USER argv`` can stand for."""
+    from entrylint import facts
+
+    dropped = facts.dropped_command(name, list(args))
+    if dropped is None or dropped.user is None or dropped.user.startswith("-"):
+        return None
+    lost = [f"{name} sets USER, LOGNAME and SHELL (and HOME) for {dropped.user}; gosu and "
+            "su-exec set only HOME"]
+    if name == "su":
+        allowed = {"-c", "--command", "-", "-l", "--login", "-s", "--shell", dropped.user}
+        if any(a not in allowed and a != dropped.text and
+               not (i > 0 and args[i - 1] in ("-s", "--shell")) for i, a in enumerate(args)):
+            return None  # -m, -p, -g, -G…: what they change is not worth guessing
+        if dropped.text is None:
+            return None
+        words, _why = plain_argv(dropped.text)
+        if not words:
+            return None
+        lost.append("su runs the text through the user's shell (from /etc/passwd, or -s) and "
+                    "its PAM session (limits)")
+        if any(a in ("-", "-l", "--login") for a in args):
+            lost.append("`su -` starts a login shell: a fresh environment, HOME as working "
+                        "directory, the profile scripts")
+        return dropped.user, words, lost
+    if name == "runuser" and dropped.argv and all(a is not None for a in dropped.argv):
+        if args[:2] != ["-u", dropped.user] or args[2:3] != ["--"]:
+            return None
+        lost.append("runuser runs its PAM session (limits)")
+        return dropped.user, [a for a in dropped.argv if a is not None], lost
+    return None
+
+
+def privilege_drop_fix(model: ImageModel, tool: str, name: str, args: list[str],
+                       script: Script | None = None, command: Command | None = None,
+                       ins: Instruction | None = None, via: tuple[str, ...] = ()
+                       ) -> Fix | None:
+    """EL108: ``su app -c 'python app.py'`` -> ``exec gosu app python app.py`` in a script,
+    ``["su", "app", "-c", "python app.py"]`` -> ``["gosu", "app", "python", "app.py"]`` in
+    exec form; only with ``tool`` (gosu, su-exec) installed in the image.  Always unsafe:
+    the environment the app sees changes (the reasons name how)."""
+    got = _drop_words(name, args)
+    if got is None:
+        return None
+    user, words, lost = got
+    argv = [tool, user, *words]
+    message = f"drop privileges with {tool}, which execs the app as PID 1"
+    if ins is not None:
+        edits = replace_args(model, ins, argv)
+        return offer(model, f"{message}: `{json_array(argv)}`", edits,
+                     [RewritesInstruction(ins, edits)], unsafe=lost)
+    if script is None or command is None or script.heredoc is not None:
+        return None
+    text = "exec " + " ".join(shlex.quote(w) for w in argv)
+    start, end = script.file_offset(command.start), script.file_offset(command.end)
+    return offer(model, f"{message}: `{text}`", (Edit(script.file.path, start, end, text),),
+                 [ExecAdded(script.shell, via, where=script.display)], unsafe=lost)

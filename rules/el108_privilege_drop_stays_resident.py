@@ -10,6 +10,15 @@ Debian and Ubuntu images — the app never gets SIGTERM at all: su exits after 2
 SIGKILLs the app with the namespace.  `gosu`, `su-exec` and `setpriv` drop privileges and then
 exec the app, which becomes PID 1 itself: use one of them (`exec gosu app "$@"`, the official
 images' pattern), or an init that signals the whole process group (`tini -g`, dumb-init).
+
+**Why `exec gosu` is not a drop-in replacement.** `su USER -c TEXT` hands TEXT to USER's
+login shell (the one /etc/passwd names, or `-s`), which parses it again: variables, globs and
+redirections in TEXT are expanded there, as USER, in the environment su builds (HOME, SHELL,
+USER, LOGNAME set for USER; with `su -` a fresh environment, HOME as working directory, the
+shell's profile files), inside a PAM session. gosu and su-exec take an argv, set HOME only, and
+exec it. The two agree only when TEXT is plain words and the app does not read USER, LOGNAME
+or SHELL — which entrylint cannot see, so the rewrite is offered as unsafe, and only when gosu
+or su-exec is known to be installed.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from collections.abc import Iterator
 
 from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Severity
+from entrylint.fixes_catalog import privilege_drop_fix
 from entrylint.knowledge import ShellKind
 from entrylint.model import DEFAULT_PATH, ImageModel, Launch, Stage, analyse_shell_text
 from entrylint.rulekit import (
@@ -48,30 +58,67 @@ chown -R app /data
 exec gosu app python /srv/app.py
 """
 FIX = """
-No fix: replacing `su user -c '…'` with `exec gosu user …` changes the environment the app
-sees (su resets HOME, SHELL, USER and LOGNAME, and `su -` runs a login shell), and gosu,
-su-exec or setpriv must be installed. The message names the replacement, and whether the image
-already installs one.
+*Unsafe*, and only when gosu or su-exec is known to be in the image (a `RUN` of the final
+stage installs it, or a `COPY` puts it on PATH; what a base image ships is not in entrylint's
+facts, so `FROM postgres` alone gets no fix): a script's final `su USER -c 'plain command'`
+(or `su - USER -c …`, `runuser -u USER -- cmd …`) becomes `exec gosu USER cmd …`, and
+exec-form `["su", "USER", "-c", "cmd …"]` becomes `["gosu", "USER", "cmd", …]`. Offered only
+when the command is plain words (no variables, redirections or second command: they would need
+the shell su starts). Never safe, because the argv is the same but what the app sees is not:
+su and runuser set USER, LOGNAME and SHELL for the target user, gosu and su-exec set only HOME;
+`su -c` runs the text through the user's login shell from /etc/passwd (which may read start-up
+files, or be `nologin`) and opens a PAM session (resource limits); `su -` also starts from a
+fresh environment in HOME. setpriv is named in the message but not used by the fix (it needs the
+group spelt out). `sudo` is not rewritten (its sudoers policy and env_reset are not known).
+Without gosu/su-exec the finding says so and names what to install.
 """
 
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
     kind = model.final.shell_kind()
+    tool = next((t for t in facts.EXEC_DROPS if t != "setpriv" and _installs(model, t)), None)
     for placed, where in swallowers_at_instructions(model, facts.PRIVILEGE_DROPS):
         launch = placed.launch
         verdict = _verdict(model, launch.name, launch.argv[1:], kind, placed.init,
                            exec_form=True)
-        if verdict is not None:
-            yield at_instruction(ID, verdict[0], model, where, verdict[1])
+        if verdict is None:
+            continue
+        fix = None
+        if tool is not None and where.exec_form == launch.argv:
+            fix = privilege_drop_fix(model, tool, launch.name, where.exec_form[1:], ins=where)
+        yield _with_fix(at_instruction(ID, verdict[0], model, where, verdict[1], fix), tool)
     for script in model.scripts:
         init = init_of_script(model, script)
+        via = {(t.command.start, t.command.end): tuple(t.via_functions)
+               for t in script.shell.start_terminals(script.args or None)[0]
+               if t.command is not None}
         for cmd, argv in final_commands(script):
             name = argv[0] if argv else None
             if name is None or name not in facts.PRIVILEGE_DROPS:
                 continue
             verdict = _verdict(model, name, argv[1:], kind, init)
-            if verdict is not None:
-                yield at_command(ID, verdict[0], script, cmd, verdict[1])
+            if verdict is None:
+                continue
+            fix = None
+            if tool is not None and all(a is not None for a in argv):
+                fix = privilege_drop_fix(model, tool, name, [a or "" for a in argv[1:]],
+                                         script=script, command=cmd,
+                                         via=via.get((cmd.start, cmd.end), ()))
+            yield _with_fix(at_command(ID, verdict[0], script, cmd, verdict[1], fix), tool)
+
+
+def _with_fix(diag: Diagnostic, tool: str | None) -> Diagnostic:
+    """The finding, saying why there is no fix when there is none."""
+    if diag.fix is not None:
+        return diag
+    why = ("gosu or su-exec is not known to be in the image: no RUN of the final stage "
+           "installs it and no COPY puts it on PATH (what a base image has is not known)"
+           if tool is None else
+           f"the command is not one that `{tool} USER …` can stand for word for word (only "
+           "`su [-] USER -c 'plain command'` and `runuser -u USER -- …` with literal words)")
+    diag.notes.append(f"no automatic fix: {why}")
+    diag.message += f" (no automatic fix: {why})"
+    return diag
 
 
 def _verdict(model: ImageModel, name: str, args: list[str | None], kind: ShellKind,

@@ -192,3 +192,53 @@ def test_duplicates_in_a_template_are_its_branches(tmp_path: Path) -> None:
                              'CMD ["apache2-foreground"]\n{{ ) else ( -}}\nCMD ["php-fpm"]\n'
                              "{{ ) end -}}\n")
     assert "EL114" not in [f[0] for f in findings(repo)]
+
+
+GOSU = "RUN apt-get update && apt-get install -y gosu tini\n"
+
+
+@pytest.mark.parametrize(("line", "fixed"), [
+    ("su app -c '/srv/server --port 80'\n", "exec gosu app /srv/server --port 80\n"),
+    ('exec su - app -c "exec /srv/server"\n', "exec gosu app /srv/server\n"),
+    ("runuser -u app -- /srv/server -v\n", "exec gosu app /srv/server -v\n"),
+    # the redirection stays, and now applies to the app itself
+    ("su app -c /srv/server >>/log\n", "exec gosu app /srv/server >>/log\n"),
+])
+def test_su_becomes_gosu_when_gosu_is_installed(tmp_path: Path, line: str, fixed: str) -> None:
+    repo = project(tmp_path, f"FROM debian:12-slim\n{GOSU}COPY start.sh /start.sh\n"
+                             'ENTRYPOINT ["tini", "--", "/start.sh"]\n',
+                   {"start.sh": f"#!/bin/sh\nchown -R app /data\n{line}"})
+    r = invoke_in(repo, ["check", "--no-cache", "--format", "json", "."])
+    (d,) = json.loads(r.stdout)
+    assert d["rule"] == "EL108" and d["fix"]["applicability"] == "unsafe"
+    assert "USER, LOGNAME and SHELL" in d["fix"]["message"]
+    invoke_in(repo, ["check", "--no-cache", "--fix", "."])
+    assert (repo / "start.sh").read_text().endswith(line)  # unsafe: not without the flag
+    invoke_in(repo, ["check", "--no-cache", "--fix", "--unsafe-fixes", "."])
+    assert (repo / "start.sh").read_text() == f"#!/bin/sh\nchown -R app /data\n{fixed}"
+    assert findings(repo) == []
+
+
+def test_su_in_exec_form_becomes_gosu(tmp_path: Path) -> None:
+    repo = project(tmp_path, f"FROM debian:12-slim\n{GOSU}ENTRYPOINT [\"tini\", \"--\"]\n"
+                             'CMD ["su", "app", "-c", "/srv/server --port 80"]\n')
+    invoke_in(repo, ["check", "--no-cache", "--fix", "--unsafe-fixes", "."])
+    assert (repo / "Dockerfile").read_text().endswith(
+        'CMD ["gosu", "app", "/srv/server", "--port", "80"]\n')
+
+
+@pytest.mark.parametrize(("install", "line", "why"), [
+    ("RUN apt-get update && apt-get install -y tini\n", "su app -c '/srv/server'\n",
+     "gosu or su-exec is not known to be in the image"),
+    (GOSU, "su app -c '/srv/server --log $LOG'\n", "word for word"),
+    (GOSU, "su -m app -c '/srv/server'\n", "word for word"),
+    (GOSU, "su app -c '/srv/server; echo done'\n", "word for word"),
+])
+def test_su_without_a_word_for_word_gosu_has_no_fix(tmp_path: Path, install: str, line: str,
+                                                     why: str) -> None:
+    repo = project(tmp_path, f"FROM debian:12-slim\n{install}COPY start.sh /start.sh\n"
+                             'ENTRYPOINT ["tini", "--", "/start.sh"]\n',
+                   {"start.sh": f"#!/bin/sh\n{line}"})
+    r = invoke_in(repo, ["check", "--no-cache", "--format", "json", "."])
+    (d,) = [d for d in json.loads(r.stdout) if d["rule"] == "EL108"]
+    assert d["fix"] is None and why in d["message"], d
