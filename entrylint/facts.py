@@ -63,13 +63,42 @@ EXEC_DROPS: dict[str, str] = {"gosu": "gosu", "su-exec": "su-exec", "setpriv": "
 
 #: Package managers and runners that start the app as a child through ``sh -c`` (npm measured;
 #: yarn, pnpm and npx from their documentation: they run package scripts and binaries as child
-#: processes the same way).
+#: processes the same way; none of the three is measured).
 PACKAGE_MANAGERS: dict[str, str] = {
     "npm": "measured",
     "yarn": "source",
     "pnpm": "source",
     "npx": "source",
 }
+
+#: bun is a runtime as well as a script runner: ``bun server.ts`` / ``bun run server.ts`` run
+#: the file in bun's own process (the app is PID 1); ``bun run start`` / ``bun start`` run
+#: package.json's script in a shell as a child (bun's documentation, "bun run"), like npm.
+#: Not measured: whether bun passes SIGTERM on to the script.
+SCRIPT_RUNNING_RUNTIMES = frozenset({"bun"})
+
+#: What a file argument of bun ends with (a runtime's file, not a package script's name).
+_RUNTIME_FILE = re.compile(r"\.(?:[cm]?[jt]sx?|json)$")
+
+
+def runs_package_script(argv: Sequence[str | None],
+                        scripts: dict[str, str] | None) -> str | None:
+    """The package.json script (or node_modules/.bin program) that ``bun run NAME`` /
+    ``bun NAME`` starts as a child, or None when bun runs a file itself."""
+    words = [w for w in argv[1:] if w is not None and not w.startswith("-")]
+    if not argv or knowledge.program_name(argv[0] or "") not in SCRIPT_RUNNING_RUNTIMES \
+            or not words:
+        return None
+    if words[0] == "run":
+        words = words[1:]
+    if not words or words[0] in ("install", "i", "add", "x", "build", "test", "upgrade"):
+        return None
+    name = words[0]
+    if scripts is not None and name in scripts:
+        return name
+    if "/" in name or _RUNTIME_FILE.search(name):
+        return None
+    return name
 
 #: Inits that signal the whole process group of their child, so that a resident wrapper
 #: (npm, su) does not keep SIGTERM from the app: ``tini -g`` (measured with npm) and

@@ -25,7 +25,8 @@ def _script_name(argv: list[str | None]) -> str | None:
         return None
     if words[0] in ("run", "run-script") and len(words) == 2:
         return words[1]
-    if len(words) == 1 and (words[0] in ("start", "test") or argv[0] in ("yarn", "pnpm")):
+    if len(words) == 1 and (words[0] in ("start", "test") or
+                            argv[0] in ("yarn", "pnpm", "bun")):
         return words[0]
     return None
 
@@ -34,7 +35,7 @@ def package_script_argv(model: ImageModel, argv: list[str | None]) -> list[str] 
     """The exec form of what ``npm start`` (or ``npm run NAME``) runs, from package.json,
     when it is one simple command of a program that is on PATH without npm."""
     scripts = model.package_scripts
-    name = _script_name(argv) if argv and argv[0] in ("npm", "yarn", "pnpm") else None
+    name = _script_name(argv) if argv and argv[0] in ("npm", "yarn", "pnpm", "bun") else None
     if scripts is None or name is None or name not in scripts:
         return None
     words, _why = plain_argv(scripts[name])

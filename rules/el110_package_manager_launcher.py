@@ -4,10 +4,21 @@
 and stays its parent.  Measured as PID 1 (docs/pid1-behaviour.md): on SIGTERM npm exits within
 0.5 s without waiting for the app, and the kernel SIGKILLs the app with the namespace — it never
 shuts down cleanly; under `tini --` (and so `docker run --init`) the same happens, because tini
-signals only npm.  yarn, pnpm and npx run scripts and binaries as children the same way (their
-documentation).  Run the app itself (`CMD ["node", "server.js"]`, what `scripts.start` says), or
-if the package manager must stay, put `tini -g` in front: it signals the whole process group
-(measured: the app then gets SIGTERM).  `npm ci`/`npm run build` in `RUN` are not affected.
+signals only npm.  The same goes for `npm run NAME` and `npm run-script NAME`.
+
+**What is measured, and what is not.** Only npm (11) is measured.  `yarn start`, `yarn NAME`,
+`yarn run NAME`, `pnpm start`, `pnpm run NAME` and `npx PROGRAM` (`npm exec`) are reported as
+errors from their documentation — they run package scripts and binaries as child processes the
+way npm does — but how each version handles SIGTERM as PID 1 is not measured (yarn 1 and
+yarn 2+ differ in how they spawn). `bun run NAME` / `bun NAME` is reported when NAME is a
+package.json script (or a bare name, which bun looks up as a script or a node_modules/.bin
+program), as a *warning*: bun runs it in a shell as its child (bun's documentation), and whether
+bun passes SIGTERM on is not measured; `bun server.ts` and `bun run src/index.js` run the file in
+bun's own process, the app itself, and are not reported.
+
+Run the app itself (`CMD ["node", "server.js"]`, what `scripts.start` says), or if the package
+manager must stay, put `tini -g` in front: it signals the whole process group (measured with
+npm: the app then gets SIGTERM).  `npm ci`/`npm run build` in `RUN` are not affected.
 """
 
 from __future__ import annotations
@@ -21,8 +32,10 @@ from entrylint.model import ImageModel
 from entrylint.rulekit import (
     at_command,
     at_instruction,
+    command_instruction,
     final_commands,
     init_of_script,
+    placed_launches,
     quote_argv,
     run_dependence,
     signals_group,
@@ -51,7 +64,8 @@ FIX = """
 that package.json in the final stage's WORKDIR gives, when it is one simple command (`node
 server.js`). Unsafe because `prestart`/`poststart` scripts stop running and npm no longer puts
 `node_modules/.bin` on PATH nor sets `npm_*` variables. No fix when the script needs a shell or
-package.json is not in the build context.
+package.json is not in the build context. The same for `yarn NAME`, `pnpm NAME` and `bun run
+NAME`.
 """
 
 #: Subcommands that install or build: they finish, so they are not a launcher.
@@ -66,13 +80,25 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             continue
         yield at_instruction(ID, SEVERITY, model, where, _message(model, launch.argv),
                              package_script_fix(model, where, launch.argv))
+    for placed in placed_launches(model):
+        launch = placed.launch
+        if launch.kind != "program" or launch.where is None or signals_group(placed.init) \
+                or facts.runs_package_script(launch.argv, model.package_scripts) is None:
+            continue
+        if placed.parent is not None and placed.parent.kind == "script":
+            continue  # the script names it: reported at the script's command
+        where = command_instruction(model, launch) or launch.where
+        yield at_instruction(ID, "warning", model, where, _message(model, launch.argv),
+                             package_script_fix(model, where, launch.argv))
     for script in model.scripts:
         if signals_group(init_of_script(model, script)):
             continue
         for cmd, argv in final_commands(script):
-            if not argv or argv[0] not in facts.PACKAGE_MANAGERS or not _launches(argv):
+            if not argv or not ((argv[0] in facts.PACKAGE_MANAGERS and _launches(argv)) or
+                                facts.runs_package_script(argv, model.package_scripts)):
                 continue
-            yield at_command(ID, SEVERITY, script, cmd, _message(model, argv))
+            severity: Severity = "warning" if argv[0] == "bun" else SEVERITY
+            yield at_command(ID, severity, script, cmd, _message(model, argv))
 
 
 def _launches(argv: list[str | None]) -> bool:
@@ -87,8 +113,13 @@ def _message(model: ImageModel, argv: list[str | None]) -> str:
     key = "command:" if model.service is not None else "CMD"
     run = (f"`{key} {_json(resolved)}` (what package.json's script runs)" if resolved
            else f"the app itself in exec form (`{key} [\"node\", \"server.js\"]`)")
+    if name == "bun":
+        return (f"`{shown}` runs a package.json script (or a node_modules/.bin program) in a "
+                f"shell as its child, and stays resident as its parent (bun's documentation); "
+                f"whether bun passes SIGTERM on is not measured, and the shell between them "
+                f"does not{run_dependence(model)}. Run {run}, or put `tini -g --` in front")
     how = ("measured: npm exits within 0.5 s and the app is SIGKILLed"
-           if name == "npm" else f"{name} runs it as a child like npm does")
+           if name == "npm" else f"{name} runs it as a child like npm does; not measured")
     return (f"`{shown}` stays PID 1 and runs the app through `sh -c` as its child: on SIGTERM "
             f"the app never shuts down cleanly ({how}), and `tini --` does not help"
             f"{run_dependence(model)}. Run {run}, or put `tini -g --` in front")

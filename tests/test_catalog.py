@@ -242,3 +242,32 @@ def test_su_without_a_word_for_word_gosu_has_no_fix(tmp_path: Path, install: str
     r = invoke_in(repo, ["check", "--no-cache", "--format", "json", "."])
     (d,) = [d for d in json.loads(r.stdout) if d["rule"] == "EL108"]
     assert d["fix"] is None and why in d["message"], d
+
+
+@pytest.mark.parametrize(("cmd", "severity"), [
+    ('["yarn", "start"]', "error"),
+    ('["yarn", "run", "serve"]', "error"),
+    ('["pnpm", "start"]', "error"),
+    ('["npx", "serve", "-s", "build"]', "error"),
+    ('["npm", "run-script", "serve"]', "error"),
+    ('["bun", "run", "start"]', "warning"),
+    ('["bun", "start"]', "warning"),
+    ('["bun", "run", "src/index.ts"]', None),  # bun runs the file itself
+    ('["bun", "src/index.ts"]', None),
+    ('["yarn", "install"]', None),
+])
+def test_launchers(tmp_path: Path, cmd: str, severity: str | None) -> None:
+    repo = project(tmp_path, f"FROM oven/bun:1\n{APT_TINI}WORKDIR /app\nCOPY . .\n"
+                             f'ENTRYPOINT ["tini", "--"]\nCMD {cmd}\n',
+                   {"package.json": '{"scripts": {"start": "bun src/index.ts", '
+                                    '"serve": "serve -s build"}}'})
+    got = [f for f in findings(repo) if f[0] == "EL110"]
+    assert got == ([("EL110", severity, 6)] if severity else [])
+
+
+def test_bun_start_in_a_script_is_reported(tmp_path: Path) -> None:
+    repo = project(tmp_path, f"FROM oven/bun:1\n{APT_TINI}WORKDIR /app\nCOPY . .\n"
+                             'ENTRYPOINT ["tini", "--", "/app/start.sh"]\n',
+                   {"package.json": '{"scripts": {"start": "bun src/index.ts"}}',
+                    "start.sh": "#!/bin/sh\nbun run db:migrate\nexec bun run start\n"})
+    assert findings(repo) == [("EL110", "warning", 3)]
