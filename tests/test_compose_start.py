@@ -90,3 +90,13 @@ def test_what_compose_cannot_tell_is_a_note(tmp_path: Path) -> None:
     assert "`c`" in notes and "not a string or a list" in notes
     (d,) = model.services
     assert d.model.start_argv == ["docker-entrypoint.sh", "node", "${HOME}/s.js"]
+
+
+def test_an_aliased_command_and_many_services(tmp_path: Path) -> None:
+    services = "".join(f"  s{i}:\n    build: .\n    command: *cmd\n" for i in range(25))
+    repo = project(tmp_path, NODE, "x-cmd: &cmd [\"node\", \"a.js\"]\nservices:\n"
+                                   f"{services}")
+    model = load(repo / "Dockerfile")
+    assert len(model.services) == 20 and "more than 20" in "\n".join(model.notes)
+    assert model.services[0].at.start_line == 5
+    assert model.services[0].model.start_argv == ["docker-entrypoint.sh", "node", "a.js"]

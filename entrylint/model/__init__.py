@@ -154,6 +154,10 @@ class ImageModel:
         return out
 
 
+#: Compose services whose start-up is modelled per Dockerfile (each is a model of its own).
+MAX_SERVICE_RUNS = 20
+
+
 @dataclass
 class ServiceRun:
     """A compose service that overrides the image's start-up, and the model of what it runs
@@ -289,7 +293,11 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
     model = build(path, source, ctx, root, target=target, build_args=build_args or {},
                   compose_init=compose.init, compose_stop_signal=compose.stop_signal)
     model.read_files += compose.read
-    for service in compose.services:
+    for n, service in enumerate(compose.services):
+        if n == MAX_SERVICE_RUNS:
+            model.notes.append(f"more than {MAX_SERVICE_RUNS} compose services run the image: "
+                               "what the others start is not checked")
+            break
         if service.unknown is not None:
             model.notes.append(f"compose service `{service.name}` "
                                f"({display_path(service.file.path)}): {service.unknown}; what "

@@ -223,8 +223,10 @@ def _service_keys(root_node: Any, name: str, source: SourceFile
         hit = child(svc[0], key)
         if hit is not None:
             value, k = hit
-            out[key] = (_offset(source, k.start_mark), _offset(source, value.end_mark),
-                        k.start_mark.line + 1)
+            start = _offset(source, k.start_mark)
+            # an alias's value is written elsewhere (the anchor): the key is what is here
+            end = max(start, _offset(source, value.end_mark))
+            out[key] = (start, end, k.start_mark.line + 1)
     return out
 
 
