@@ -11,7 +11,10 @@ is looked up on PATH and works wherever the package put it.  Paths per distribut
 docs/pid1-behaviour.md's reference ("Where an init comes from").
 
 Only inits are checked (tini, dumb-init), only when the base image is a known distribution or
-official image, and never when a COPY/ADD puts a file at that path.
+official image, and never when a COPY/ADD puts a file at that path or a RUN names that path
+(`curl -L … > /sbin/tini && chmod +x /sbin/tini`: a write entrylint does not replay).  A
+build-context script that a RUN executes (`COPY packages.sh /build/` + `RUN bash
+/build/packages.sh`) counts as part of that RUN: what it installs is installed.
 """
 
 from __future__ import annotations
@@ -68,6 +71,11 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         return
     installs = [(m, ins.args) for s in stages for ins in s.all_of("RUN")
                 for m in [_manager(ins.args, start.name)] if m is not None]
+    installs += [(m, text) for _, text in model.run_scripts
+                 for m in [_manager(text, start.name)] if m is not None]
+    if not installs and "/" in argv0 and any(_names(ins.args, argv0) for s in stages
+                                             for ins in s.all_of("RUN")):
+        return  # `curl … > /sbin/tini && chmod +x /sbin/tini`: a RUN writes it
     if not installs:
         yield at_instruction(
             ID, SEVERITY, model, start.where,
@@ -90,6 +98,13 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         f"`{right}`, so the container cannot start (`exec {argv0}: no such file or "
         f"directory`). Use `{right}` (or just `{start.name}`, found on PATH)",
         init_path_fix(model, start, right))
+
+
+def _names(run_text: str, path: str) -> bool:
+    """``run_text`` names ``path`` as a whole word (a write the model does not replay)."""
+    import re
+
+    return re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w./-])", run_text) is not None
 
 
 def _manager(run_text: str, name: str) -> str | None:

@@ -30,6 +30,7 @@ from entrylint.model.compose import (
 )
 from entrylint.model.context import BuildContext, display_path, find_repo_root
 from entrylint.model.imagefs import ContextFile
+from entrylint.model.runscripts import run_scripts
 from entrylint.model.shellexec import ShellExec, analyse_shell_text
 from entrylint.model.stages import DEFAULT_PATH, Setting, Stage, build_stages, effective
 from entrylint.model.startup import Follower, Launch, Script, Unresolved
@@ -80,6 +81,9 @@ class ImageModel:
     services: list[ServiceRun] = field(default_factory=list)
     #: For a service's model: the service (its start-up is its ``command:``/``entrypoint:``).
     service: ComposeService | None = None
+    #: (RUN, text) of the build-context scripts that the final stage's RUNs execute
+    #: (``RUN /build/packages.sh``): what they install counts like the RUN's own text.
+    run_scripts: list[tuple[Instruction, str]] = field(default_factory=list)
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -240,6 +244,7 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
         compose_stop_signal=compose_stop_signal, service=service,
     )
     model.package_scripts = _package_scripts(final, build_context)
+    model.run_scripts = run_scripts(final, build_context)
     argv = model.start_argv
     if argv is None and entrypoint is not None and entrypoint.instruction is None:
         argv = model._argv(assume_wrapper=True)
