@@ -196,12 +196,13 @@ def dev_server(argv: Sequence[str | None]) -> str | None:
             if module == "django" and "runserver" in opts[2:]:
                 return "django runserver"
             return None
-        if opts and knowledge.program_name(opts[0]) == "manage.py" and "runserver" in opts[1:]:
-            return "manage.py runserver"
+        if opts and knowledge.program_name(opts[0]) == "manage.py" and opts[1:2] == ["runserver"]:
+            return "manage.py runserver"  # the subcommand, not a later word
         return None
     if name == "flask" and "run" in rest:
         return "flask run"
-    if name in ("django-admin", "manage.py") and "runserver" in rest:
+    if name in ("django-admin", "manage.py") and \
+            [w for w in rest if not w.startswith("-")][:1] == ["runserver"]:
         return f"{name} runserver"
     if name == "bundle" and rest[:1] == ["exec"]:
         return dev_server(rest[1:])

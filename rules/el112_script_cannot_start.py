@@ -58,7 +58,19 @@ _UNIX_DISTROS = ("alpine", "busybox", "wolfi")
 def check(model: ImageModel) -> Iterator[Diagnostic]:
     runs = _run_texts(model.final)
     for script in model.scripts:
-        yield from _check_script(model, script, runs)
+        yield from _check_script(model, script, runs + _origin_runs(model, script))
+
+
+def _origin_runs(model: ImageModel, script: Script) -> list[str]:
+    """The RUNs of the stage that copied the script from the context when the final stage
+    took it from there with ``COPY --from`` (which keeps the mode that stage gave it)."""
+    chain = model.final.chain()
+    for stage in model.stages:
+        if stage in chain or script.origin is None:
+            continue
+        if any(ins is script.origin for ins in stage.all_of(script.origin.keyword)):
+            return _run_texts(stage)
+    return []
 
 
 def _check_script(model: ImageModel, script: Script, runs: list[str]) -> Iterator[Diagnostic]:
@@ -132,7 +144,7 @@ def _mode(script: Script) -> str:
 def executable_in_image(model: ImageModel, script: Script) -> bool:
     """Whether ``script`` has an ``x`` bit in the image (its mode, ``COPY --chmod``, a
     ``RUN chmod``).  The PID-1 run tests give the script this mode."""
-    return _executable(model, script, _run_texts(model.final),
+    return _executable(model, script, _run_texts(model.final) + _origin_runs(model, script),
                        posixpath.basename(script.container_path))
 
 

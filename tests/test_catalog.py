@@ -271,3 +271,12 @@ def test_bun_start_in_a_script_is_reported(tmp_path: Path) -> None:
                    {"package.json": '{"scripts": {"start": "bun src/index.ts"}}',
                     "start.sh": "#!/bin/sh\nbun run db:migrate\nexec bun run start\n"})
     assert findings(repo) == [("EL110", "warning", 3)]
+
+
+def test_runserver_must_be_the_subcommand() -> None:
+    # exec form with "&&" as words: manage.py runs `makemigrations`, not the dev server
+    assert facts.dev_server(["python", "manage.py", "makemigrations", "&&", "python",
+                             "manage.py", "runserver"]) is None
+    assert facts.dev_server(["python", "-u", "manage.py", "runserver", "0:8000"]) == \
+        "manage.py runserver"
+    assert facts.dev_server(["django-admin", "migrate", "runserver"]) is None
