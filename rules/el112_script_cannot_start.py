@@ -26,7 +26,7 @@ from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes_catalog import copy_chmod_fix, lf_endings_fix
 from entrylint.model import ImageModel, Script, Stage
-from entrylint.rulekit import at_first_line
+from entrylint.rulekit import at_first_line, placed_launches
 from entrylint.shell import SHELLS, shebang_interpreter
 
 ID = "EL112"
@@ -61,6 +61,15 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         yield from _check_script(model, script, runs + _origin_runs(model, script))
 
 
+def _shell_runs(model: ImageModel, script: Script) -> bool:
+    """Every start-up path reaches ``script`` from a shell (``bash -c ./entrypoint.sh``, a
+    script that runs it): when execve fails with ENOEXEC for want of a `#!`, bash and dash
+    run the file as a shell script themselves (their documented fallback)."""
+    parents = [p.parent for p in placed_launches(model) if p.launch.script is script]
+    return bool(parents) and all(p is not None and p.kind in ("shell-c", "script")
+                                 for p in parents)
+
+
 def _origin_runs(model: ImageModel, script: Script) -> list[str]:
     """The RUNs of the stage that copied the script from the context when the final stage
     took it from there with ``COPY --from`` (which keeps the mode that stage gave it)."""
@@ -90,7 +99,7 @@ def _check_script(model: ImageModel, script: Script, runs: list[str]) -> Iterato
                             f"container cannot start. Save it with LF endings (and add "
                             f"`*.sh text eol=lf` to .gitattributes)", lf_endings_fix(model, script))
         return
-    if script.run_directly and script.shell.shebang is None:
+    if script.run_directly and script.shell.shebang is None and not _shell_runs(model, script):
         yield at_first_line(ID, SEVERITY, script, 0, first_end,
                             f"{script.display} is run as a program but has no `#!` line: the "
                             f"container cannot start (`exec format error`). Start it with "
