@@ -96,6 +96,9 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"which `docker stop` now sends to `{program.name}`: {fate}. Add `STOPSIGNAL "
                 f"SIGTERM` (or the signal it handles)")
         return
+    base = model.final.root_image
+    if base is not None and any(t in base.ref for t in ("{{", "%%")):
+        return  # `FROM php:{{ env.variant }}`: a template, whose base may set STOPSIGNAL
     for launch, want in servers:
         assert launch.where is not None
         anchor = _anchor(model)
