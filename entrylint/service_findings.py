@@ -13,6 +13,7 @@ hold under the image's.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 
 from entrylint.diagnostics import Diagnostic
@@ -25,7 +26,7 @@ def merged(model: ImageModel, run: ServiceRun, found: list[Diagnostic],
     so far) does not already have, placed and worded for the service."""
     seen = {(d.rule, d.path, d.start) for d in reported}
     compose = run.service.file
-    argv = " ".join(run.at.exec_form or [])
+    argv = shlex.join(run.at.exec_form or [])
     name = f"compose service `{run.service.name}`"
     out: list[Diagnostic] = []
     for d in found:
