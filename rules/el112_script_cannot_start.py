@@ -6,9 +6,12 @@ interpreter the image does not have.
 * **CRLF line endings** (a script saved on Windows): the kernel reads `#!/bin/sh\\r` and looks
   for a program named `sh\\r` — `exec /docker-entrypoint.sh: no such file or directory`; run
   as `sh script.sh`, every line ends in `\\r` and `set -e\\r` fails.
-* **No `#!` line** in a script run as a program (exec form): `exec format error`.
+* **No `#!` line** in a script run as a program (exec form): `exec format error`. Not when a
+  shell starts it (`bash -c ./start.sh`, another script): on ENOEXEC bash and dash run the
+  file as a shell script themselves.
 * **Not executable**: its mode in the repository has no `x` bit, and no `COPY --chmod` or
-  `RUN chmod +x` sets one (files written by `COPY <<EOF` are 0644): `permission denied`.
+  `RUN chmod +x` sets one (files written by `COPY <<EOF` are 0644): `permission denied`. A
+  `COPY --from` keeps the mode the other stage gave it (its `RUN chmod +x` counts).
 * **An interpreter the image lacks**: `#!/bin/bash` on Alpine or BusyBox without `apk add
   bash`, any shell on distroless or scratch: `no such file or directory`.
 
