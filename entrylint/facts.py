@@ -249,6 +249,25 @@ def installed_by_run(run_text: str, program: str) -> str | None:
     return None
 
 
+def installed_by_script(script_text: str, program: str) -> str | None:
+    """How a build-context script that a RUN executes installs ``program``: as
+    :func:`installed_by_run`, or, since scripts keep their package lists apart from the
+    install command (``PACKAGES=( … dumb-init … )`` then ``apt-get install
+    "${PACKAGES[@]}"``), the manager of any install command when the script names
+    ``program`` as a word."""
+    found = installed_by_run(script_text, program)
+    if found is not None:
+        return found
+    if re.search(rf"(?<![\w./-]){re.escape(program)}(?![\w./-])", script_text) is None:
+        return None
+    for manager, pattern in (("apk", r"\bapk\b[^;&|\n]*\badd\b"),
+                             ("apt", r"\bapt(?:-get)?\b[^;&|\n]*\binstall\b"),
+                             ("dnf", r"\b(?:dnf|yum|microdnf)\b[^;&|\n]*\binstall\b")):
+        if re.search(pattern, script_text):
+            return manager
+    return None
+
+
 def package_path(program: str, manager: str, distro: str) -> tuple[str, ...]:
     """Where ``manager`` installs ``program`` on ``distro``."""
     if manager == "pip":

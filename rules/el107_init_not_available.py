@@ -72,7 +72,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     installs = [(m, ins.args) for s in stages for ins in s.all_of("RUN")
                 for m in [_manager(ins.args, start.name)] if m is not None]
     installs += [(m, text) for _, text in model.run_scripts
-                 for m in [_manager(text, start.name)] if m is not None]
+                 for m in [facts.installed_by_script(text, start.name.removesuffix("-static"))]
+                 if m is not None]
     if not installs and "/" in argv0 and any(_names(ins.args, argv0) for s in stages
                                              for ins in s.all_of("RUN")):
         return  # `curl … > /sbin/tini && chmod +x /sbin/tini`: a RUN writes it

@@ -280,3 +280,10 @@ def test_runserver_must_be_the_subcommand() -> None:
     assert facts.dev_server(["python", "-u", "manage.py", "runserver", "0:8000"]) == \
         "manage.py runserver"
     assert facts.dev_server(["django-admin", "migrate", "runserver"]) is None
+
+
+def test_installed_by_a_script_that_keeps_its_package_list_apart() -> None:
+    script = 'PKGS=(\n  curl\n  dumb-init\n)\napt-get install -y "${PKGS[@]}"\n'
+    assert facts.installed_by_script(script, "dumb-init") == "apt"
+    assert facts.installed_by_script("echo dumb-init is great\n", "dumb-init") is None
+    assert facts.installed_by_script(script, "tini") is None
