@@ -48,20 +48,9 @@ def confine(path: Path, root: Path) -> Path:
     """``path`` with every symlink resolved, or :class:`BoundaryError` when it (or a symlink
     on the way) leaves ``root``.  A component that does not exist ends the walk: the rest is
     appended as written.  ``path`` may be relative (to the current directory) or absolute, and
-    must name ``root`` or something below it (``root`` as given or resolved).  Once per run
-    for each path (:mod:`entrylint.runmemo`)."""
-    return runmemo.remembered("confine", _confine, path, root)
-
-
-def _lstat(name: str) -> os.stat_result | OSError:
-    try:
-        return os.lstat(name)
-    except OSError as exc:
-        exc.__traceback__ = None  # kept in the run's memo: not with its frame
-        return exc
-
-
-def _confine(path: Path, root: Path) -> Path:
+    must name ``root`` or something below it (``root`` as given or resolved).  The root's
+    real path and each directory on the way are looked up once per run
+    (:mod:`entrylint.runmemo`); files, one per path, are not remembered."""
     real_root: str = runmemo.remembered("realpath", os.path.realpath, root)
     absolute = os.path.normpath(os.path.abspath(path))
     given_root = os.path.normpath(os.path.abspath(root))
@@ -82,13 +71,20 @@ def _confine(path: Path, root: Path) -> Path:
             cur = os.path.dirname(cur)
             continue
         nxt = os.path.join(cur, name)
-        st = runmemo.remembered("lstat", _lstat, nxt)
-        if isinstance(st, (FileNotFoundError, NotADirectoryError)):
-            return Path(os.path.join(nxt, *rest))
-        if isinstance(st, OSError):
-            if st.errno == errno.ENAMETOOLONG:
-                raise BoundaryError(path, "has a name too long for the file system") from None
-            raise BoundaryError(path, os.strerror(st.errno or errno.EIO)) from None
+        st = runmemo.directory_lstat(nxt)
+        if st is None:
+            try:
+                st = os.lstat(nxt)
+            except FileNotFoundError:
+                return Path(os.path.join(nxt, *rest))
+            except NotADirectoryError:
+                return Path(os.path.join(nxt, *rest))
+            except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG:
+                    raise BoundaryError(path, "has a name too long for the file system"
+                                        ) from None
+                raise BoundaryError(path, os.strerror(exc.errno or errno.EIO)) from None
+            runmemo.note_directory(nxt, st)
         if not stat.S_ISLNK(st.st_mode):
             cur = nxt
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -67,6 +68,23 @@ def resolve(path: Path) -> Path:
 def lexists(path: Path | str) -> bool:
     """``os.path.lexists(path)``."""
     return remembered("lexists", os.path.lexists, path)
+
+
+def directory_lstat(name: str) -> os.stat_result | None:
+    """The ``os.lstat`` of a directory already seen in this run (files are not kept: one
+    entry per file of a large run would cost more memory than the look-ups save)."""
+    memo = _memo
+    if memo is None:
+        return None
+    st = memo.get(("dir", name))
+    return st if isinstance(st, os.stat_result) else None
+
+
+def note_directory(name: str, st: os.stat_result) -> None:
+    """Keep ``st`` (the ``os.lstat`` of ``name``, an absolute path) if it is a directory."""
+    memo = _memo
+    if memo is not None and stat.S_ISDIR(st.st_mode):
+        memo[("dir", name)] = st
 
 
 def is_file(path: Path) -> bool:

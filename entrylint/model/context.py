@@ -198,7 +198,7 @@ class BuildContext:
         """Whether ``path`` exists; a path outside the repository counts as existing, so that
         reading it reports why it is not read (the same words whether or not it exists)."""
         real = self.real(path)
-        return real is None or runmemo.lexists(real)
+        return real is None or os.path.lexists(real)
 
     def is_dir(self, path: Path) -> bool:
         real = self.real(path)
