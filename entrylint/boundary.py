@@ -15,6 +15,8 @@ import os
 import stat
 from pathlib import Path
 
+from entrylint import runmemo
+
 #: Symlinks followed while resolving one path (Linux's own limit is 40).
 MAX_SYMLINKS = 40
 
@@ -46,8 +48,10 @@ def confine(path: Path, root: Path) -> Path:
     """``path`` with every symlink resolved, or :class:`BoundaryError` when it (or a symlink
     on the way) leaves ``root``.  A component that does not exist ends the walk: the rest is
     appended as written.  ``path`` may be relative (to the current directory) or absolute, and
-    must name ``root`` or something below it (``root`` as given or resolved)."""
-    real_root = os.path.realpath(root)
+    must name ``root`` or something below it (``root`` as given or resolved).  The root's
+    real path and each directory on the way are looked up once per run
+    (:mod:`entrylint.runmemo`); files, one per path, are not remembered."""
+    real_root: str = runmemo.remembered("realpath", os.path.realpath, root)
     absolute = os.path.normpath(os.path.abspath(path))
     given_root = os.path.normpath(os.path.abspath(root))
     for base in (given_root, real_root):
@@ -67,16 +71,20 @@ def confine(path: Path, root: Path) -> Path:
             cur = os.path.dirname(cur)
             continue
         nxt = os.path.join(cur, name)
-        try:
-            st = os.lstat(nxt)
-        except FileNotFoundError:
-            return Path(os.path.join(nxt, *rest))
-        except NotADirectoryError:
-            return Path(os.path.join(nxt, *rest))
-        except OSError as exc:
-            if exc.errno == errno.ENAMETOOLONG:
-                raise BoundaryError(path, "has a name too long for the file system") from None
-            raise BoundaryError(path, os.strerror(exc.errno or errno.EIO)) from None
+        st = runmemo.directory_lstat(nxt)
+        if st is None:
+            try:
+                st = os.lstat(nxt)
+            except FileNotFoundError:
+                return Path(os.path.join(nxt, *rest))
+            except NotADirectoryError:
+                return Path(os.path.join(nxt, *rest))
+            except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG:
+                    raise BoundaryError(path, "has a name too long for the file system"
+                                        ) from None
+                raise BoundaryError(path, os.strerror(exc.errno or errno.EIO)) from None
+            runmemo.note_directory(nxt, st)
         if not stat.S_ISLNK(st.st_mode):
             cur = nxt
             continue

@@ -49,6 +49,9 @@ class ResultCache:
         self.options = options
         self._dirs: dict[Path, Path | None] = {}
         self._listings: dict[Path, tuple[str, bool]] = {}
+        #: each file's digest, once per run: a script shared by many Dockerfiles is in all
+        #: their entries, and checking each entry re-read and re-hashed it
+        self._digests: dict[tuple[str, Path, bool], tuple[str, SourceFile | None]] = {}
 
     # -- the run ------------------------------------------------------------------------------
     def prepare(self, roots: set[Path]) -> None:
@@ -74,7 +77,7 @@ class ResultCache:
             links = self._listings[root][1]
             files: dict[str, SourceFile] = {}
             for name, digest in doc["files"]:
-                got = _digest(Path(name), root, links)
+                got = self._digest(name, root, links)
                 if got[0] != digest:
                     return None
                 if got[1] is not None:
@@ -99,7 +102,7 @@ class ResultCache:
         for p in dict.fromkeys([*linted.read_files, *held]):
             src = held.get(p)
             digest = (_hash(src.data, src.mode) if src is not None and src.mode is not None
-                      else _digest(p, root, links)[0])
+                      else self._digest(str(p), root, links)[0])
             files.append([str(p), digest])
         doc = {"listing": listing, "files": files, "record": to_json(linted)}
         _write(entry, json.dumps(doc, ensure_ascii=True).encode())
@@ -127,6 +130,13 @@ class ResultCache:
         if directory is not None or create:
             self._dirs[root] = directory
         return directory
+
+    def _digest(self, name: str, root: Path, links: bool) -> tuple[str, SourceFile | None]:
+        key = (name, root, links)
+        got = self._digests.get(key)
+        if got is None:
+            got = self._digests[key] = _digest(Path(name), root, links)
+        return got
 
     def _listing(self, root: Path) -> str:
         if root not in self._listings:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
 
-from entrylint import escape
+from entrylint import escape, runmemo
 from entrylint.console import echo_err, echo_out
 
 if TYPE_CHECKING:
@@ -90,17 +91,22 @@ def run(args: CheckArgs) -> NoReturn:
         if args.verbose:
             echo_err(f"entrylint: {message}")
 
+    # One memo of file-system answers (entrylint.runmemo) for the search for empty
+    # directories and the run: `git ls-files` once, not twice.  Not while fixing: the files
+    # change between a fix's runs.
+    memo = runmemo.active() if not (args.fix or args.diff) else contextlib.nullcontext()
     try:
-        loader = _loader(args, say)
-        if not args.changed_files and not stdin:
-            bad = _warn_empty(targets, loader)
-            targets = [p for p in targets if p not in bad]
-            missing += bad
-        if stdin:
-            from entrylint.stdin import check_stdin
+        with memo:
+            loader = _loader(args, say)
+            if not args.changed_files and not stdin:
+                bad = _warn_empty(targets, loader)
+                targets = [p for p in targets if p not in bad]
+                missing += bad
+            if stdin:
+                from entrylint.stdin import check_stdin
 
-            raise SystemExit(check_stdin(args, loader, say))
-        report, result = _lint(args, targets, loader, say, bool(missing))
+                raise SystemExit(check_stdin(args, loader, say))
+            report, result = _lint(args, targets, loader, say, bool(missing))
     except SystemExit:
         raise
     except Exception as exc:

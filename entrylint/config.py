@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from entrylint import runmemo
 from entrylint.diagnostics import SEVERITY_RANK, Severity
 from entrylint.repo import RepoRoots
 
@@ -341,7 +342,7 @@ def load_config(path: Path) -> Config:
 def safe_resolve(path: Path) -> Path:
     """``path.resolve()``, or its absolute path where that fails (a symlink loop)."""
     try:
-        return path.resolve()
+        return runmemo.resolve(path)
     except (OSError, RuntimeError):
         return path.absolute()
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from entrylint import runmemo
 
 if TYPE_CHECKING:
     import pathspec
@@ -75,7 +76,7 @@ def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None,
         if not path.is_dir():
             yield path
             continue
-        listed = git_files(path)
+        listed = runmemo.remembered("git_files", git_files, path)  # once per run
         # nothing listed: not a work tree, or a directory git ignores as a whole, which is
         # searched when named (then only its own .gitignore files apply)
         files = listed if listed else _walk(path, patterns, on_error)
@@ -89,6 +90,8 @@ def git_files(directory: Path) -> list[Path] | None:
 
     ``core.fsmonitor`` is switched off: a repository's own configuration could otherwise make
     git run a program from it."""
+    import subprocess  # only when a directory is searched: a one-file run does without
+
     try:
         proc = subprocess.run(
             ["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--cached", "--others",

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from entrylint import runmemo
 from entrylint.config import Config, ConfigLoader
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.discovery import discover, is_dockerfile_name
@@ -224,7 +225,7 @@ class _Loader:
 def _key(path: Path) -> Path:
     """A path's identity for de-duplication, without failing on a symlink loop."""
     try:
-        return path.resolve()
+        return runmemo.resolve(path)
     except (OSError, RuntimeError):
         return path.absolute()
 
@@ -312,8 +313,15 @@ def lint_paths(paths: Iterable[Path], options: LintOptions | None = None, *,
     """Lint Dockerfiles (and directories searched for them) with their scripts.
 
     ``overrides`` replace fields of ``options`` (``lint_paths(paths, context=…)``).
-    Raises ``ConfigError``.
+    Raises ``ConfigError``.  File-system answers are remembered for the run
+    (:mod:`entrylint.runmemo`).
     """
+    with runmemo.active():
+        return _lint_paths(paths, options, progress, overrides)
+
+
+def _lint_paths(paths: Iterable[Path], options: LintOptions | None,
+                progress: Callable[[Path], None] | None, overrides: dict[str, Any]) -> Result:
     from entrylint import foreign
 
     opts = dataclasses.replace(options or LintOptions(), **overrides)

@@ -21,6 +21,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from entrylint import runmemo
+
 #: A foreign rule id (upper case, without a tool prefix) -> the entrylint rules it stands for.
 EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "DL3025": ("EL101", "EL102"),
@@ -70,12 +72,12 @@ def buildkit_skips(lines: list[str]) -> tuple[str, ...]:
 
 def hadolint_ignored(dockerfile: Path, repo_root: Path) -> tuple[str, ...]:
     """The entrylint rules that the nearest ``.hadolint.yaml``'s ``ignored:`` switches off."""
-    here = dockerfile.resolve().parent
-    root = repo_root.resolve()
+    here = runmemo.resolve(dockerfile).parent
+    root = runmemo.resolve(repo_root)
     for d in (here, *here.parents):
         for name in HADOLINT_CONFIGS:
             f = d / name
-            if f.is_file():
+            if runmemo.is_file(f):
                 return _hadolint_file(f, f.stat().st_mtime_ns)
         if d == root or root not in d.parents:
             break

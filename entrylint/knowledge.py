@@ -9,6 +9,7 @@ that ``entrylint probe`` produced.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -112,12 +113,14 @@ EXEC_WRAPPERS: dict[str, str] = {
     "chroot": "source",
 }
 
-#: The entrypoint scripts of base images that end in ``exec "$@"`` (from entrylint/data): when
-#: a Dockerfile names one that is not in its build context and its base image's ENTRYPOINT is
-#: such a script, it is the base image's.
-BASE_ENTRYPOINT_SCRIPTS: frozenset[str] = frozenset(
-    {"docker-entrypoint.sh", "docker-entrypoint", "docker-php-entrypoint"}
-) | exec_wrapper_scripts()
+@functools.cache
+def base_entrypoint_scripts() -> frozenset[str]:
+    """The entrypoint scripts of base images that end in ``exec "$@"`` (from entrylint/data):
+    when a Dockerfile names one that is not in its build context and its base image's
+    ENTRYPOINT is such a script, it is the base image's.  (A function: the tables are read on
+    first use, not when this module is imported.)"""
+    return frozenset({"docker-entrypoint.sh", "docker-entrypoint", "docker-php-entrypoint"}
+                     ) | exec_wrapper_scripts()
 
 #: Commands that stay resident as the parent of the program they start (they do not exec it):
 #: the model does not follow them.  EL108 (privilege drops) and EL110 (package managers) say

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from entrylint import runmemo
+
 
 class RepoRoots:
     """``find_repo_root`` with a memory: the nearest ``.git`` above each directory asked
@@ -18,7 +20,7 @@ class RepoRoots:
         """The nearest directory at or above ``start`` that holds ``.git``, else ``start``
         itself (resolved), as :func:`entrylint.model.find_repo_root` answers."""
         if start not in self._answers:
-            real = start.resolve()
+            real = runmemo.resolve(start)
             found = self._git_root(real)
             self._answers[start] = found if found is not None else real
         return self._answers[start]

@@ -68,6 +68,23 @@ def node_text(data: bytes, node: Node) -> str:
 
 def literal(data: bytes, node: Node) -> str | None:
     """The value of a word after quote removal, or None when it needs expansion or globbing."""
+    if node.type != "concatenation":
+        return _literal_part(data, node)
+    out = []
+    stack = list(reversed(node.children))  # a nested concatenation is flattened, not recursed
+    while stack:
+        child = stack.pop()
+        if child.type == "concatenation":
+            stack.extend(reversed(child.children))
+            continue
+        v = _literal_part(data, child)
+        if v is None:
+            return None
+        out.append(v)
+    return "".join(out)
+
+
+def _literal_part(data: bytes, node: Node) -> str | None:
     t = node.type
     if t == "word" or t == "number":
         raw = node_text(data, node)
@@ -84,17 +101,7 @@ def literal(data: bytes, node: Node) -> str | None:
         # the text between the quotes, not the string_content children: tree-sitter-bash
         # puts blanks-only content (`" "`) into the closing quote's token
         return _DQ_ESCAPE.sub(r"\1", node_text(data, node)[1:-1])
-    if t == "concatenation":
-        out = []
-        for child in node.children:
-            v = literal(data, child)
-            if v is None:
-                return None
-            out.append(v)
-        return "".join(out)
-    if t == "ansi_c_string":
-        return None
-    return None
+    return None  # an expansion, an ansi_c_string
 
 
 @dataclass
@@ -799,11 +806,15 @@ def flatten_and(node: Node) -> list[Node] | None:
     if ops != {"&&"}:
         return None
     out: list[Node] = []
-    for ch in node.named_children:
-        part = flatten_and(ch)
-        if part is None:
+    stack = list(reversed(node.named_children))  # `a && b && …` nests left: no recursion
+    while stack:
+        n = stack.pop()
+        if n.type != "list":
+            out.append(n)
+            continue
+        if {ch.type for ch in n.children if not ch.is_named} != {"&&"}:
             return None
-        out += part
+        stack.extend(reversed(n.named_children))
     return out
 
 

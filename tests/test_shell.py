@@ -70,3 +70,17 @@ def test_shebang_interpreter() -> None:
     assert shebang_interpreter("/bin/sh -e") == "sh"
     assert shebang_interpreter("/usr/bin/env -S python3 -u") == "python3"
     assert shebang_interpreter(None) is None
+
+
+def test_long_and_chain_flattens_without_recursion() -> None:
+    """`a && b && …` nests one list per `&&`: 3,000 of them exceed Python's stack if walked
+    recursively."""
+    from entrylint.shell import flatten_and
+
+    n = 3000
+    sh = ShellScript((" && ".join(f"c{i}" for i in range(n)) + "\n").encode())
+    (stmt,) = sh.statements(sh.tree.root_node)
+    parts = flatten_and(stmt)
+    assert parts is not None and len(parts) == n
+    assert [sh.data[p.start_byte:p.end_byte] for p in parts[:2]] == [b"c0", b"c1"]
+

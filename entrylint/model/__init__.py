@@ -21,6 +21,7 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from entrylint import runmemo
 from entrylint.dockerfile import Dockerfile, Instruction, parse
 from entrylint.model.compose import (
     ComposeInfo,
@@ -275,7 +276,7 @@ def widened_root(root: Path, context: Path) -> Path:
     never grows (a context above it is read only where it overlaps the repository); outside
     git, a context above the Dockerfile's directory widens the boundary to it, but only when
     that context lies within the current directory (``--context /`` does not)."""
-    ctx_abs, root_abs = context.resolve(), root.resolve()
+    ctx_abs, root_abs = runmemo.resolve(context), runmemo.resolve(root)
     if ctx_abs == root_abs or root_abs in ctx_abs.parents or (root_abs / ".git").exists():
         return root
     cwd = Path.cwd().resolve()

@@ -11,11 +11,11 @@ interpolated by compose from its environment (``$$`` is a literal ``$``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from entrylint import runmemo
 from entrylint.boundary import BoundaryError, read_regular
 from entrylint.dockerfile import Instruction
 from entrylint.source import SourceError, SourceFile
@@ -107,7 +107,7 @@ def _load_yaml(path: Path, root: Path) -> tuple[object, Any, bytes]:
 
 def _resolve(base: Path, name: str) -> Path | None:
     try:
-        return (base / name).resolve()
+        return runmemo.resolve(base / name)
     except (ValueError, OSError, RuntimeError):  # a NUL byte, a loop
         return None
 
@@ -115,15 +115,15 @@ def _resolve(base: Path, name: str) -> Path | None:
 def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
     """A compose file in the repository whose service builds this Dockerfile.  Raises
     :class:`SourceError` for a compose file that is too large or an alias bomb."""
-    target = dockerfile.resolve()
-    d = dockerfile.parent.resolve()
-    root = root.resolve()
+    target = runmemo.resolve(dockerfile)
+    d = runmemo.resolve(dockerfile.parent)
+    root = runmemo.resolve(root)
     dirs = [d, *[p for p in d.parents if p == root or root in p.parents]]
     read: list[Path] = []
     for directory in dirs:
         for name in COMPOSE_NAMES:
             f = directory / name
-            if not os.path.lexists(f):
+            if not runmemo.lexists(f):
                 continue
             import yaml  # only when there is a compose file: PyYAML is slow to import
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from entrylint import runmemo
 from entrylint.boundary import BoundaryError, confine, read_regular
 from entrylint.source import MAX_FILE_BYTES, SourceError, SourceFile, read_source
 
@@ -212,7 +213,7 @@ class BuildContext:
         """The build context, then its parents up to the repository root."""
         if self._roots is None:
             roots = [self.root]
-            ctx, top = self.root.resolve(), self.repo_root.resolve()
+            ctx, top = runmemo.resolve(self.root), runmemo.resolve(self.repo_root)
             if top in ctx.parents:  # (a context that is the root itself has none above it)
                 for parent in ctx.parents:
                     roots.append(parent)

@@ -250,7 +250,7 @@ class Follower:
                                      interpreter=None)
         assert argv[0] is not None
         base = stage.root_image
-        if (prog in knowledge.BASE_ENTRYPOINT_SCRIPTS and base is not None
+        if (base is not None and prog in knowledge.base_entrypoint_scripts()
                 and base.entrypoint == "exec-wrapper"):
             # The base image's own entrypoint script, which ends in `exec "$@"`.
             launch = Launch("wrapper", argv, where, how=f"the entrypoint script of {base.ref}")
@@ -513,7 +513,7 @@ class Follower:
         prog = knowledge.program_name(path)
         base = stage.root_image
         if found is None and (
-                (prog in knowledge.BASE_ENTRYPOINT_SCRIPTS and base is not None
+                (base is not None and prog in knowledge.base_entrypoint_scripts()
                  and base.entrypoint == "exec-wrapper")
                 or prog in ASSUMED_ENTRYPOINT_SCRIPTS):
             return [path, *args]
