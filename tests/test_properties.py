@@ -55,6 +55,7 @@ def _is_subsequence(small: list[str], big: list[str]) -> bool:
 
 @FAST
 @given(dockerfile(), script())
+@example(df="FROM alpine:3\nCMD \\\nCOPY start.sh /start.sh", sh="#!/bin/sh\n")
 def test_fix_output_reparses_is_a_fixed_point_and_keeps_other_lines(df: str, sh: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = write_case(Path(tmp), df, sh)
@@ -69,9 +70,16 @@ def test_fix_output_reparses_is_a_fixed_point_and_keeps_other_lines(df: str, sh:
         assert again.changes == {}, f"not a fixed point:\n{df}\n---\n{sh}\n---\n{again.diff()}"
         # lines that are not the start command (which the fixes rewrite) stay, in order;
         # EL114's fix removes the dead ones of several STOPSIGNAL/HEALTHCHECK lines
-        kept = [ln for ln in df.split("\n")
-                if not ln.startswith(("CMD", "ENTRYPOINT", "FROM", "RUN apt", "  ",
-                                      "STOPSIGNAL", "HEALTHCHECK"))]
+        # (a line after a `\` belongs to the instruction it continues: `CMD \` + `COPY a b` is
+        # the start command `COPY a b`, as BuildKit reads it)
+        kept, dropping = [], False
+        for ln in df.split("\n"):
+            if not dropping:
+                dropping = ln.startswith(("CMD", "ENTRYPOINT", "FROM", "RUN apt", "  ",
+                                          "STOPSIGNAL", "HEALTHCHECK"))
+            if not dropping:
+                kept.append(ln)
+            dropping = dropping and ln.endswith("\\")
         assert _is_subsequence(kept, new_df.split("\n")), new_df
         # a script only ever gains `exec ` in front of commands, or a #! line
         new_sh = (root / "start.sh").read_text()
