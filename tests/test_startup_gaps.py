@@ -169,6 +169,24 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
      {"Dockerfile": "FROM python:3.12-slim\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
       "boot.sh": "#!/bin/sh\neval python /srv/app.py\n"},
      [("EL103", "boot.sh", 2), ("EL104", "Dockerfile", 3)]),
+    # a template's placeholder (`%%CMD%%`, filled in by a generator) is no program: nothing is
+    # said about the PID 1 it will be (--verbose says why)
+    ("template-placeholder",
+     {"Dockerfile": "FROM debian:12\nCOPY entrypoint.sh /entrypoint.sh\n"
+                    "ENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"%%CMD%%\"]\n",
+      "entrypoint.sh": "#!/bin/sh\nset -e\nexec \"$@\"\n"},
+     []),
+    # php's own entrypoint is docker-php-entrypoint: an /entrypoint.sh that nothing copies in
+    # is not the base image's (another official image's script of that name does not count)
+    ("not-the-base-entrypoint",
+     {"Dockerfile": "FROM php:8.3-fpm-alpine\nENTRYPOINT [\"/entrypoint.sh\"]\n"
+                    "CMD [\"php-fpm\"]\n"},
+     [("EL100", "Dockerfile", 2)]),
+    # ... while postgres's docker-entrypoint.sh is, and ends in `exec "$@"`
+    ("the-base-entrypoint",
+     {"Dockerfile": "FROM postgres:16\nENTRYPOINT [\"docker-entrypoint.sh\"]\n"
+                    "CMD [\"postgres\"]\n"},
+     []),
     # ... one that logs and then kills the job forwards it: correct supervision
     ("trap-logs-then-kills",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",

@@ -210,6 +210,14 @@ class Follower:
             return Launch("unknown", argv, where, how="too many possible commands to follow")
         if not argv or argv[0] is None:
             return Launch("unknown", argv, where, how="the command is only known at run time")
+        if _TEMPLATE_PLACEHOLDER.search(argv[0]):
+            # `ENTRYPOINT ["/entrypoint.sh", "%%CMD%%"]` in a Dockerfile.template: a generator
+            # fills it in before any build
+            note = (f"`{argv[0]}` is a template placeholder: what it becomes is decided by "
+                    "the generator that fills the template in, not by this file")
+            if note not in self.context.notes:
+                self.context.notes.append(note)
+            return Launch("unknown", argv, where, how="a template placeholder")
         prog = knowledge.program_name(argv[0])
         if prog == "exec":
             return Launch("unknown", argv, where,
@@ -250,8 +258,8 @@ class Follower:
                                      interpreter=None)
         assert argv[0] is not None
         base = stage.root_image
-        if (base is not None and prog in knowledge.base_entrypoint_scripts()
-                and base.entrypoint == "exec-wrapper"):
+        if (base is not None and base.entrypoint == "exec-wrapper"
+                and _is_own_entrypoint(base, prog)):
             # The base image's own entrypoint script, which ends in `exec "$@"`.
             launch = Launch("wrapper", argv, where, how=f"the entrypoint script of {base.ref}")
             if argv[1:]:
@@ -707,6 +715,20 @@ def _plausible_command(argv: list[str | None]) -> bool:
         return True
     return not (first.startswith("-") or (":" in first and "/" not in first)
                 or ("=" in first and "/" not in first))
+
+
+def _is_own_entrypoint(base: BaseImage, prog: str) -> bool:
+    """``prog`` names the base image's own entrypoint script: by its ENTRYPOINT when the
+    tables have it (php's is ``docker-php-entrypoint``, so ``/entrypoint.sh`` is not php's),
+    else by the names such scripts have."""
+    if base.entrypoint_argv:
+        return base.entrypoint_argv[0].rsplit("/", 1)[-1] == prog
+    return prog in knowledge.base_entrypoint_scripts()
+
+
+#: `%%CMD%%` (the official images' templates), `{{ .Cmd }}` / `{{ env.cmd }}` (Go and jq
+#: templates), `${{ values.cmd }}`.
+_TEMPLATE_PLACEHOLDER = re.compile(r"%%[A-Za-z0-9_]+%%|\{\{.*\}\}")
 
 
 def exec_targets(script: ShellScript, term: Terminal,
