@@ -4,6 +4,8 @@
 Not a unit test.  Needs Linux and root (or unprivileged user namespaces).  It
 
 * pip-installs the WSGI servers into its own venv under a temporary directory,
+* npm-installs yarn 1, yarn 4 and pnpm into a prefix in the same directory (npm and node
+  must be installed; without them the Node cases are left out),
 * apt-installs busybox and tini when missing (root only),
 * probes each server as PID 1, driving requests to a test app that forks a child that
   forks an orphan per request (``probe --requests``, loopback only),
@@ -167,6 +169,10 @@ class Case:
     wait: float = 1.0
     #: the pip package the case needs (server cases)
     pip: str | None = None
+    #: the directory to run in (default: the app directory)
+    cwd: Path | None = None
+    #: extra environment
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def free_port() -> int:
@@ -354,7 +360,7 @@ def wrapper_cases(work: Path, venv: Path) -> list[Case]:
     if node and npm:
         cases.append(Case("`npm start` (runs `sh -c \"node server.js\"`)", "node",
                           [npm, "start"], ["npm", "start"], marker=True,
-                          facts={"program": "npm"}, wait=3))
+                          facts={"program": "npm", "variant": "npm"}, wait=3))
         if tini:
             cases += [
                 Case("`tini -- npm start`", "node", [tini, "--", npm, "start"],
@@ -364,6 +370,93 @@ def wrapper_cases(work: Path, venv: Path) -> list[Case]:
                      ["tini", "-g", "--", "npm", "start"], marker=True,
                      facts={"program": "npm", "init": "tini"}, wait=3),
             ]
+    cases += package_manager_cases(work)
+    return cases
+
+
+#: npm packages of the package managers measured besides npm (into a temporary prefix).
+PACKAGE_MANAGERS_NPM = {"yarn classic": "yarn@1", "yarn berry": "@yarnpkg/cli-dist@4",
+                        "pnpm": "pnpm@10"}
+
+#: Where install_package_managers() installed them, and their versions (set in main).
+PM_PATHS: dict[str, list[str]] = {}
+PM_VERSIONS: dict[str, str] = {}
+
+
+def install_package_managers(work: Path, log: list[str]) -> None:
+    """npm-install yarn 1, yarn 4 (berry) and pnpm into ``work/pm`` (not globally); set up a
+    yarn berry project (empty yarn.lock, Plug'n'Play install, offline) in ``app/berry``."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        log.append("node/npm not installed: no yarn, pnpm or npx case")
+        return
+    prefix = work / "pm"
+    print(f"npm install {' '.join(PACKAGE_MANAGERS_NPM.values())} (prefix {prefix})",
+          flush=True)
+    done = sh([npm, "install", "--prefix", str(prefix), "--no-fund", "--no-audit",
+               "--loglevel=error", *PACKAGE_MANAGERS_NPM.values()], timeout=600)
+    if done.returncode != 0:
+        log.append(f"npm install of yarn/pnpm failed: {done.stderr.strip()[-300:]}")
+        return
+    mods = prefix / "node_modules"
+    # yarn 1 and yarn 4 both ship a `yarn` bin: run each one's own script with node, the
+    # way a `#!/usr/bin/env node` script runs (PID 1 is node running the package manager).
+    paths = {"yarn classic": [node, str(mods / "yarn" / "bin" / "yarn.js")],
+             "yarn berry": [node, str(mods / "@yarnpkg" / "cli-dist" / "bin" / "yarn.js")],
+             "pnpm": [node, str(mods / "pnpm" / "bin" / "pnpm.cjs")]}
+    for name, argv in paths.items():
+        ver = version_of([*argv, "--version"])
+        if ver is None:
+            log.append(f"{name}: `--version` failed")
+            continue
+        PM_PATHS[name] = argv
+        PM_VERSIONS[name] = ver
+
+
+def berry_env(work: Path) -> dict[str, str]:
+    return {"HOME": str(work / "home"), "YARN_ENABLE_TELEMETRY": "0",
+            "YARN_ENABLE_GLOBAL_CACHE": "0", "YARN_ENABLE_NETWORK": "0"}
+
+
+def setup_berry_project(app_dir: Path, log: list[str]) -> None:
+    if "yarn berry" not in PM_PATHS:
+        return
+    proj = app_dir / "berry"
+    proj.mkdir()
+    for name in ("package.json", "server.js"):
+        shutil.copy(app_dir / name, proj / name)
+    (proj / "yarn.lock").write_text("")
+    (app_dir / "home").mkdir(exist_ok=True)
+    done = sh([*PM_PATHS["yarn berry"], "install"], cwd=proj,
+              env={**os.environ, **berry_env(app_dir)}, timeout=120)
+    if done.returncode != 0:
+        log.append(f"yarn berry install failed: {(done.stdout + done.stderr).strip()[-300:]}")
+        del PM_PATHS["yarn berry"]
+
+
+def package_manager_cases(work: Path) -> list[Case]:
+    """yarn 1, yarn 4, pnpm and npx in front of ``node server.js`` (the app writes $MARKER
+    on SIGTERM)."""
+    cases: list[Case] = []
+    for name, label, argv, cwd, env in (
+        ("yarn classic", "`yarn start` (yarn 1, runs `sh -c \"node server.js\"`)",
+         ["start"], None, {}),
+        ("yarn berry", "`yarn start` (yarn 4 berry, runs `node server.js` itself)",
+         ["start"], work / "berry", berry_env(work)),
+        ("pnpm", "`pnpm start` (runs `sh -c \"node server.js\"`)", ["start"], None, {}),
+    ):
+        if name not in PM_PATHS:
+            continue
+        cases.append(Case(label, "node", [*PM_PATHS[name], *argv], [name.split()[0], *argv],
+                          marker=True, facts={"program": name.split()[0], "variant": name},
+                          wait=4, cwd=cwd, env=env, runs=3))
+    npm = shutil.which("npm")
+    if npm and (work / "node_modules" / ".bin" / "bench-server").exists():
+        npx = str(Path(npm).with_name("npx"))
+        cases.append(Case("`npx bench-server` (a node_modules/.bin program; runs "
+                          "`sh -c bench-server`)", "node", [npx, "--offline", "bench-server"],
+                          ["npx", "bench-server"], marker=True,
+                          facts={"program": "npx", "variant": "npx"}, wait=4, runs=3))
     return cases
 
 
@@ -431,6 +524,11 @@ def write_programs(work: Path) -> None:
         path.write_text(text)
         if name.endswith(".sh"):
             path.chmod(0o755)
+    # a program in node_modules/.bin for npx (as a package's "bin" links it there)
+    bin_dir = work / "node_modules" / ".bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "bench-server").write_text("#!/usr/bin/env node\n" + NODE_SERVER)
+    (bin_dir / "bench-server").chmod(0o755)
 
 
 # ------------------------------------------------------------------------------ running
@@ -446,10 +544,10 @@ def run_case(case: Case, work: Path, args: argparse.Namespace) -> dict[str, Any]
         os.environ.update({"MARKER": str(marker), "NPM_CONFIG_UPDATE_NOTIFIER": "false",
                            "NPM_CONFIG_FUND": "false", "NPM_CONFIG_AUDIT": "false",
                            "NPM_CONFIG_OFFLINE": "true", "PYTHONDONTWRITEBYTECODE": "1",
-                           "PYTHONPATH": str(work)})
+                           "PYTHONPATH": str(work), **case.env})
         try:
             res = run_probe(
-                case.argv, cwd=work, grace=args.grace, wait=case.wait,
+                case.argv, cwd=case.cwd or work, grace=args.grace, wait=case.wait,
                 wait_port=case.port, start_timeout=60,
                 orphans=0 if case.port else 3, rounds=2, settle=args.settle,
                 request_url=f"http://127.0.0.1:{case.port}/" if case.port else None,
@@ -506,6 +604,8 @@ def summarize(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
     row["returncode"] = [r["probe"]["stop"]["returncode"] for r in ok]
     row["pid1_name"] = first["pid1_name"]
     row["app_is_pid1"] = first["pid1_name"].startswith(("python", "node"))
+    if case.facts.get("variant"):  # yarn and pnpm are node too: did node stay alone?
+        row["app_is_pid1"] = row["app_is_pid1"] and first["processes_at_start"] == 1
     row["app_got_sigterm"] = [r["app_got_sigterm"] for r in ok]
     row["orphans"] = first["reaping"]["orphans"]
     row["zombies_left"] = first["reaping"]["zombies_left"]
@@ -582,6 +682,11 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "  only tell `lost` from the marker file.",
         "- uWSGI 2.0 treats SIGTERM as *reload* without `--die-on-term`: it does not exit.",
         "- Cases run several times (`mixed`) are races between the init and the shell it runs.",
+        "- yarn and pnpm are node programs, so their PID 1 shows as `node`: the JSON's",
+        "  `app_is_pid1` is false for them because more than one process was running at start",
+        "  (the package manager, its `sh -c` if any, the app).  yarn 1, yarn 4 and pnpm are",
+        "  npm-installed into the bench's temporary directory; yarn 4 runs in a project of",
+        "  its own (empty yarn.lock, offline Plug'n'Play install), the others in the app's.",
         "",
         "## Raw results",
         "",
@@ -639,6 +744,8 @@ def main() -> int:
         venv, installed = make_venv(work, problems, packages)
         app_dir.mkdir()
         write_programs(app_dir)
+        install_package_managers(work, problems)  # a few seconds; needs the npm registry
+        setup_berry_project(app_dir, problems)
         if os.geteuid() == 0:  # the privilege-drop cases run the app as nobody
             work.chmod(0o755)
             app_dir.chmod(0o777)
@@ -654,6 +761,7 @@ def main() -> int:
                   f"({time.monotonic() - t0:.1f} s)", flush=True)
             rows.append(row)
         versions = {f"{k} (pip)": v for k, v in installed.items()}
+        versions.update({f"{k} (npm)": v for k, v in PM_VERSIONS.items()})
         versions["python"] = platform.python_version()
         for name, ver in (
             ("dash (deb)", dpkg_version("dash")), ("bash", version_of(["bash", "--version"])),
