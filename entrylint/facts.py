@@ -61,15 +61,53 @@ PRIVILEGE_DROPS: dict[str, Drop] = {
 #: package that installs each.
 EXEC_DROPS: dict[str, str] = {"gosu": "gosu", "su-exec": "su-exec", "setpriv": "util-linux"}
 
-#: Package managers and runners that start the app as a child through ``sh -c`` (npm measured;
-#: yarn, pnpm and npx from their documentation: they run package scripts and binaries as child
-#: processes the same way; none of the three is measured).
+@dataclass(frozen=True)
+class Launcher:
+    """How a package manager that starts the app as its child behaves as PID 1 (measured:
+    docs/pid1-behaviour.md, the rows whose ``variant`` is the key of :data:`LAUNCHERS`)."""
+
+    #: the program's name (``yarn`` for both yarn 1 and yarn 4)
+    program: str
+    #: the versions measured
+    version: str
+    #: it runs the script through ``sh -c`` (yarn 4 runs it with its own shell emulator)
+    via_sh: bool
+    #: on SIGTERM to it, the app gets SIGTERM and stops before the package manager exits
+    app_gets_sigterm: bool
+
+
+#: Measured as PID 1 in front of ``node server.js`` (none of them reaps orphans; each stays
+#: PID 1 as the app's parent): npm and npx (``npm exec``) exit within 0.5 s and yarn 1 at
+#: once, and the kernel SIGKILLs the app; yarn 4 passes SIGTERM to its child and exits with
+#: the app; pnpm 10 also gets SIGTERM to the app (past its ``sh -c``) but exits with status 1.
+LAUNCHERS: dict[str, Launcher] = {
+    "npm": Launcher("npm", "npm 11", via_sh=True, app_gets_sigterm=False),
+    "npx": Launcher("npx", "npm 11", via_sh=True, app_gets_sigterm=False),
+    "yarn classic": Launcher("yarn", "yarn 1", via_sh=True, app_gets_sigterm=False),
+    "yarn berry": Launcher("yarn", "yarn 4", via_sh=False, app_gets_sigterm=True),
+    "pnpm": Launcher("pnpm", "pnpm 10", via_sh=True, app_gets_sigterm=True),
+}
+
+#: Package managers and runners that start the app as a child and stay its parent, all
+#: measured (:data:`LAUNCHERS`).
 PACKAGE_MANAGERS: dict[str, str] = {
     "npm": "measured",
-    "yarn": "source",
-    "pnpm": "source",
-    "npx": "source",
+    "yarn": "measured",
+    "pnpm": "measured",
+    "npx": "measured",
 }
+
+
+def launchers_of(program: str) -> list[Launcher]:
+    """The measured behaviours of ``program`` (yarn: yarn 1 and yarn 4)."""
+    return [launcher for launcher in LAUNCHERS.values() if launcher.program == program]
+
+
+def launcher_loses_sigterm(program: str) -> bool:
+    """Whether some measured version of ``program`` lets the app be SIGKILLed on SIGTERM
+    (yarn: yarn 1, which the official node images ship, does)."""
+    return any(not launcher.app_gets_sigterm for launcher in launchers_of(program))
+
 
 #: bun is a runtime as well as a script runner: ``bun server.ts`` / ``bun run server.ts`` run
 #: the file in bun's own process (the app is PID 1); ``bun run start`` / ``bun start`` run

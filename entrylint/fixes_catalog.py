@@ -56,14 +56,20 @@ def package_script_fix(model: ImageModel, ins: Instruction, argv: list[str | Non
     if words is None:
         return None
     name = _script_name(argv)
-    scripts = model.package_scripts or {}
-    hooks = [h for h in (f"pre{name}", f"post{name}") if h in scripts]
-    lost = f" and the `{'`/`'.join(hooks)}` script{'s' if len(hooks) > 1 else ''}" \
-        if hooks else ""
+    if package_script_hooks(model, argv):
+        return None  # they would silently stop running (a migration, a build): no fix
     edits = replace_args(model, ins, words)
     return offer(model, f"run package.json's `{name}` script directly: `{json_array(words)}`",
                  edits, [RewritesInstruction(ins, edits)],
-                 unsafe=[f"npm's PATH and npm_* variables{lost} no longer apply"])
+                 unsafe=["npm's PATH and npm_* variables no longer apply"])
+
+
+def package_script_hooks(model: ImageModel, argv: list[str | None]) -> list[str]:
+    """The ``preNAME``/``postNAME`` scripts that ``npm run NAME`` runs around NAME (npm and
+    pnpm run them; running the script directly would not)."""
+    name = _script_name(argv) if argv and argv[0] in ("npm", "yarn", "pnpm", "bun") else None
+    scripts = model.package_scripts or {}
+    return [h for h in (f"pre{name}", f"post{name}") if name is not None and h in scripts]
 
 
 def lf_endings_fix(model: ImageModel, script: Script) -> Fix | None:

@@ -130,9 +130,9 @@ SIGNAL_SWALLOWERS: dict[str, str] = {
     "runuser": "measured: like su",
     "sudo": "measured: relays SIGTERM and reaps, but stays the parent",
     "npm": "measured: npm exits (code 1) in 0.5 s and the app is killed",
-    "yarn": "source: like npm, runs the script through sh -c",
-    "pnpm": "source: like npm, runs the script through sh -c",
-    "npx": "source: like npm, runs the binary as its child",
+    "yarn": "measured: yarn 1 exits at once and the app is killed; yarn 4 passes SIGTERM on",
+    "pnpm": "measured: pnpm 10 passes SIGTERM on, exits with status 1, never reaps",
+    "npx": "measured: like npm (npm exec), exits in 0.5 s and the app is killed",
 }
 
 #: Whether ``SHELL -c 'one simple command'`` execs that command (measured).

@@ -6,12 +6,18 @@ and stays its parent.  Measured as PID 1 (docs/pid1-behaviour.md): on SIGTERM np
 shuts down cleanly; under `tini --` (and so `docker run --init`) the same happens, because tini
 signals only npm.  The same goes for `npm run NAME` and `npm run-script NAME`.
 
-**What is measured, and what is not.** Only npm (11) is measured.  `yarn start`, `yarn NAME`,
-`yarn run NAME`, `pnpm start`, `pnpm run NAME` and `npx PROGRAM` (`npm exec`) are reported as
-errors from their documentation — they run package scripts and binaries as child processes the
-way npm does — but how each version handles SIGTERM as PID 1 is not measured (yarn 1 and
-yarn 2+ differ in how they spawn). `bun run NAME` / `bun NAME` is reported when NAME is a
-package.json script (or a bare name, which bun looks up as a script or a node_modules/.bin
+**Measured the same way** (docs/pid1-behaviour.md): `npx PROGRAM` (`npm exec`, npm 11) runs
+the program through `sh -c` and loses SIGTERM like `npm start`; `yarn start` with yarn 1 (the
+yarn the official node images ship) runs `sh -c` and exits at once on SIGTERM, the app is
+SIGKILLed; yarn 4 (berry) runs the script with its own shell, passes SIGTERM to the app and
+exits with it, but stays PID 1 and never reaps; `pnpm start` (pnpm 10) runs `sh -c`, and the
+app does get SIGTERM, but pnpm never reaps and exits with status 1 instead of the app's.  So
+npm, npx and yarn are errors (which yarn an image has is not known from the Dockerfile), pnpm a
+*warning*, and pnpm behind any init (`tini --`) is not reported.  `yarn NAME`, `yarn run NAME`
+and `pnpm run NAME` are reported like `start`.
+
+**bun** (not measured).  `bun run NAME` / `bun NAME` is reported when NAME is a package.json
+script (or a bare name, which bun looks up as a script or a node_modules/.bin
 program), as a *warning*: bun runs it in a shell as its child (bun's documentation), and whether
 bun passes SIGTERM on is not measured; `bun server.ts` and `bun run src/index.js` run the file in
 bun's own process, the app itself, and are not reported.
@@ -27,8 +33,8 @@ from collections.abc import Iterator
 
 from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Severity
-from entrylint.fixes_catalog import package_script_argv, package_script_fix
-from entrylint.model import ImageModel
+from entrylint.fixes_catalog import package_script_argv, package_script_fix, package_script_hooks
+from entrylint.model import ImageModel, Launch
 from entrylint.rulekit import (
     at_command,
     at_instruction,
@@ -45,7 +51,7 @@ from entrylint.rulekit import (
 ID = "EL110"
 NAME = "package-manager-launcher"
 SEVERITY: Severity = "error"
-SUMMARY = "npm/yarn/pnpm/npx start the app as a child and do not pass SIGTERM on"
+SUMMARY = "npm/yarn/pnpm/npx stay PID 1 as the app's parent (npm, npx, yarn 1 lose SIGTERM)"
 POSIX = True
 BAD = """
 FROM node:22-slim
@@ -61,11 +67,13 @@ CMD ["node", "server.js"]
 """
 FIX = """
 *Unsafe*: replaces `CMD ["npm", "start"]` (or `npm run NAME`) with the exec form of the script
-that package.json in the final stage's WORKDIR gives, when it is one simple command (`node
-server.js`). Unsafe because `prestart`/`poststart` scripts stop running and npm no longer puts
-`node_modules/.bin` on PATH nor sets `npm_*` variables. No fix when the script needs a shell or
-package.json is not in the build context. The same for `yarn NAME`, `pnpm NAME` and `bun run
-NAME`.
+that package.json in the final stage's WORKDIR gives, when it is one simple command of `node`
+(or `bun`, `deno`, or a path) with no shell syntax and no variable assignments (`node
+server.js`). Unsafe because npm no longer puts `node_modules/.bin` on PATH nor sets `npm_*`
+variables. No fix when the script needs a shell, sets variables, names a node_modules/.bin
+program (`next start`), when package.json has a `prestart`/`poststart` script (it would
+silently stop running: the message says so), or when package.json is not in the build context.
+The same for `yarn NAME`, `pnpm NAME` and `bun run NAME`.
 """
 
 #: Subcommands that install or build: they finish, so they are not a launcher.
@@ -76,9 +84,10 @@ _NOT_LAUNCHING = frozenset({"install", "i", "ci", "add", "build", "prune", "rebu
 def check(model: ImageModel) -> Iterator[Diagnostic]:
     for placed, where in swallowers_at_instructions(model, facts.PACKAGE_MANAGERS):
         launch = placed.launch
-        if not _launches(launch.argv) or signals_group(placed.init):
+        if not _launches(launch.argv) or _covered(launch.name, placed.init):
             continue
-        yield at_instruction(ID, SEVERITY, model, where, _message(model, launch.argv),
+        yield at_instruction(ID, _severity(launch.name), model, where,
+                             _message(model, launch.argv),
                              package_script_fix(model, where, launch.argv))
     for placed in placed_launches(model):
         launch = placed.launch
@@ -91,14 +100,32 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         yield at_instruction(ID, "warning", model, where, _message(model, launch.argv),
                              package_script_fix(model, where, launch.argv))
     for script in model.scripts:
-        if signals_group(init_of_script(model, script)):
+        init = init_of_script(model, script)
+        if signals_group(init):
             continue
         for cmd, argv in final_commands(script):
             if not argv or not ((argv[0] in facts.PACKAGE_MANAGERS and _launches(argv)) or
                                 facts.runs_package_script(argv, model.package_scripts)):
                 continue
-            severity: Severity = "warning" if argv[0] == "bun" else SEVERITY
-            yield at_command(ID, severity, script, cmd, _message(model, argv))
+            if argv[0] is not None and _covered(argv[0], init):
+                continue
+            yield at_command(ID, _severity(argv[0]), script, cmd, _message(model, argv))
+
+
+def _severity(name: str | None) -> Severity:
+    """error when a measured version lets the app be SIGKILLed (npm, npx, yarn 1); warning
+    when the app does get SIGTERM but the package manager stays PID 1 and never reaps (pnpm),
+    or when it is not measured (bun)."""
+    return SEVERITY if name is not None and facts.launcher_loses_sigterm(name) else "warning"
+
+
+def _covered(name: str, init: Launch | None) -> bool:
+    """An init that signals the process group helps every launcher; any init helps one that
+    passes SIGTERM on itself (pnpm): the init reaps, and the app gets the signal."""
+    if signals_group(init):
+        return True
+    return init is not None and bool(facts.launchers_of(name)) and \
+        not facts.launcher_loses_sigterm(name)
 
 
 def _launches(argv: list[str | None]) -> bool:
@@ -111,16 +138,30 @@ def _message(model: ImageModel, argv: list[str | None]) -> str:
     name = argv[0]
     resolved = package_script_argv(model, argv)
     key = "command:" if model.service is not None else "CMD"
+    hooks = package_script_hooks(model, argv)
     run = (f"`{key} {_json(resolved)}` (what package.json's script runs)" if resolved
            else f"the app itself in exec form (`{key} [\"node\", \"server.js\"]`)")
+    if hooks:
+        run += (f" once what package.json's `{'`/`'.join(hooks)}` "
+                f"script{'s' if len(hooks) > 1 else ''} do{'' if len(hooks) > 1 else 'es'} "
+                f"is done elsewhere (no automatic fix: {'they' if len(hooks) > 1 else 'it'} "
+                f"would stop running)")
     if name == "bun":
         return (f"`{shown}` runs a package.json script (or a node_modules/.bin program) in a "
                 f"shell as its child, and stays resident as its parent (bun's documentation); "
                 f"whether bun passes SIGTERM on is not measured, and the shell between them "
                 f"does not{run_dependence(model)}. Run {run}, or put `tini -g --` in front")
-    how = ("measured: npm exits within 0.5 s and the app is SIGKILLed"
-           if name == "npm" else f"{name} runs it as a child like npm does; not measured")
-    return (f"`{shown}` stays PID 1 and runs the app through `sh -c` as its child: on SIGTERM "
+    if name == "pnpm":
+        return (f"`{shown}` stays PID 1 and runs the app through `sh -c` as its child "
+                f"(measured, pnpm 10: it passes SIGTERM on and the app stops, but pnpm never "
+                f"reaps orphans and exits with status 1 instead of the app's). Run {run}, or "
+                f"put an init in front (`tini --`; `docker run --init` does too)")
+    how = {"npm": "measured: npm exits within 0.5 s and the app is SIGKILLed",
+           "npx": "measured: npx (`npm exec`) exits within 0.5 s and the app is SIGKILLed",
+           "yarn": "measured: yarn 1, which the node images ship, exits at once and the app "
+                   "is SIGKILLed; yarn 4 passes SIGTERM on but stays PID 1 and never reaps"
+           }.get(name or "", f"{name} runs it as a child like npm does; not measured")
+    return (f"`{shown}` stays PID 1 and runs the app as its child: on SIGTERM "
             f"the app never shuts down cleanly ({how}), and `tini --` does not help"
             f"{run_dependence(model)}. Run {run}, or put `tini -g --` in front")
 

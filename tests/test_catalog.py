@@ -80,12 +80,58 @@ def test_npm_start_fix_runs_the_script(tmp_path: Path) -> None:
     repo = project(tmp_path, f"FROM node:22-slim\n{APT_TINI}WORKDIR /app\nCOPY . .\n"
                              'ENTRYPOINT ["tini", "--"]\nCMD ["npm", "start"]\n',
                    {"package.json": json.dumps({"scripts": {"start": "node server.js",
-                                                            "prestart": "node check.js"}})})
+                                                            "test": "node test.js"}})})
     r = invoke_in(repo, ["check", "--fix", "."])
     assert "npm" in (repo / "Dockerfile").read_text()  # unsafe: not applied by --fix
     r = invoke_in(repo, ["check", "--fix", "--unsafe-fixes", "."])
     assert (repo / "Dockerfile").read_text().endswith('CMD ["node", "server.js"]\n'), r.output
     assert findings(repo) == []
+
+
+@pytest.mark.parametrize("scripts", [
+    {"start": "node server.js", "prestart": "node migrate.js"},
+    {"start": "node server.js", "poststart": "echo bye"},
+    {"start": "NODE_ENV=production node server.js"},
+    {"start": "node server.js > log.txt"},
+    {"start": "node build.js && node server.js"},
+])
+def test_npm_start_not_fixed_when_running_it_directly_would_differ(
+        tmp_path: Path, scripts: dict[str, str]) -> None:
+    """Hooks would stop running; assignments, redirections and lists need the shell."""
+    repo = project(tmp_path, f"FROM node:22-slim\n{APT_TINI}WORKDIR /app\nCOPY . .\n"
+                             'ENTRYPOINT ["tini", "--"]\nCMD ["npm", "start"]\n',
+                   {"package.json": json.dumps({"scripts": scripts})})
+    r = invoke_in(repo, ["check", "--format", "json", "."])
+    (d,) = json.loads(r.stdout)
+    assert d["rule"] == "EL110" and d["fix"] is None
+    hooks = [h for h in ("prestart", "poststart") if h in scripts]
+    if hooks:
+        assert f"`{hooks[0]}` script does is done elsewhere (no automatic fix" in d["message"]
+
+
+@pytest.mark.parametrize(("cmd", "severity", "says"), [
+    ('["npx", "ts-node", "src/index.ts"]', "error", "npx (`npm exec`) exits within 0.5 s"),
+    ('["yarn", "start"]', "error", "yarn 1, which the node images ship, exits at once"),
+    ('["pnpm", "start"]', "warning", "pnpm 10: it passes SIGTERM on"),
+])
+def test_launchers_as_measured(tmp_path: Path, cmd: str, severity: str, says: str) -> None:
+    """docs/pid1-behaviour.md: npx and yarn 1 lose SIGTERM; pnpm 10 passes it on, never reaps."""
+    repo = project(tmp_path, f"FROM node:22-slim\nWORKDIR /app\nCOPY . .\nCMD {cmd}\n")
+    r = invoke_in(repo, ["check", "--format", "json", "."])
+    got = [(d["rule"], d["severity"], d["message"]) for d in json.loads(r.stdout)
+           if d["rule"] == "EL110"]
+    assert len(got) == 1 and got[0][:2] == ("EL110", severity) and says in got[0][2], got
+
+
+@pytest.mark.parametrize(("init", "expected"), [
+    ('ENTRYPOINT ["tini", "--"]\n', []),  # pnpm passes SIGTERM on; tini reaps
+    ("", [("EL110", "warning", 2)]),
+])
+def test_pnpm_behind_any_init_is_fine(tmp_path: Path, init: str,
+                                      expected: list[tuple[str, str, int]]) -> None:
+    repo = project(tmp_path, f"FROM node:22-slim\n{APT_TINI if init else ''}{init}"
+                             'CMD ["pnpm", "start"]\n')
+    assert [f for f in findings(repo) if f[0] == "EL110"] == expected
 
 
 def test_npm_start_of_a_binary_is_not_fixed(tmp_path: Path) -> None:
@@ -247,7 +293,7 @@ def test_su_without_a_word_for_word_gosu_has_no_fix(tmp_path: Path, install: str
 @pytest.mark.parametrize(("cmd", "severity"), [
     ('["yarn", "start"]', "error"),
     ('["yarn", "run", "serve"]', "error"),
-    ('["pnpm", "start"]', "error"),
+    ('["pnpm", "start"]', None),  # measured: pnpm passes SIGTERM on, and tini reaps
     ('["npx", "serve", "-s", "build"]', "error"),
     ('["npm", "run-script", "serve"]', "error"),
     ('["bun", "run", "start"]', "warning"),

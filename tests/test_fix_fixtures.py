@@ -215,6 +215,10 @@ NOT_RUN = {
                        "fixture checks that the SHELL is kept",
     "fix-crlf-script": "a CRLF script cannot run under /bin/sh at all (`set -e\\r`); the fixture "
                        "checks that the fix keeps its bytes and line endings",
+    "fix-npm-start": "npm and node would be the host's, and the app's express is not "
+                     "installed; the rows `npm start` and `node server.js` of "
+                     "docs/pid1-behaviour.md are the unsafe fix's proof (safe: tini -g, "
+                     "proven by the `tini -g -- npm start` row)",
     "fix-uwsgi-flags": "a stand-in cannot show uWSGI's own reaping and reload-on-SIGTERM; "
                        "test_uwsgi_fix_adds_the_measured_flags ties the fix to the measured row",
 }

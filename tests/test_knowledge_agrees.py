@@ -124,6 +124,35 @@ def test_npm_swallows_sigterm() -> None:
         assert "npm" not in knowledge.SIGNAL_SWALLOWERS
 
 
+LAUNCHERS = [r for r in _pick(kind="node") if r.get("variant") and not r.get("init")]
+
+
+def test_every_launcher_fact_is_measured() -> None:
+    """Each entry of facts.LAUNCHERS has its row (npm; yarn 1, yarn 4, pnpm: bench/pid1_table.py
+    npm-installs them into a temporary prefix; the test reads only the committed table)."""
+    assert {r["variant"] for r in LAUNCHERS} == set(facts.LAUNCHERS)
+    assert set(facts.PACKAGE_MANAGERS) == {f.program for f in facts.LAUNCHERS.values()}
+    assert all(v == "measured" for v in facts.PACKAGE_MANAGERS.values())
+    assert all(knowledge.SIGNAL_SWALLOWERS[p].startswith("measured")
+               for p in facts.PACKAGE_MANAGERS)
+
+
+@pytest.mark.parametrize("row", LAUNCHERS, ids=_ids(LAUNCHERS))
+def test_launchers(row: dict[str, Any]) -> None:
+    """EL110's facts: each package manager stays PID 1 (the app is its child, never reaped);
+    whether the app got SIGTERM before the package manager exited is what facts.LAUNCHERS
+    says."""
+    launcher = facts.LAUNCHERS[row["variant"]]
+    assert launcher.program == row["program"] == row["argv"][0], row["case"]
+    assert not row["app_is_pid1"] and row["reaps"] == "no", row["case"]
+    assert not knowledge.reaps(row["argv"]), row["case"]
+    assert row["sigterm"] == ("exits" if launcher.app_gets_sigterm else "lost"), row["case"]
+    assert all(row["app_got_sigterm"]) == launcher.app_gets_sigterm, row["case"]
+    assert ("sh -c" in row["case"]) == launcher.via_sh, row["case"]
+    assert facts.launcher_loses_sigterm(launcher.program) == any(
+        not f.app_gets_sigterm for f in facts.launchers_of(launcher.program))
+
+
 def test_node_does_not_reap() -> None:
     rows = _pick(kind="node", program="node")
     if not rows:
