@@ -66,7 +66,7 @@ def package_script_fix(model: ImageModel, ins: Instruction, argv: list[str | Non
 
 def package_script_hooks(model: ImageModel, argv: list[str | None]) -> list[str]:
     """The ``preNAME``/``postNAME`` scripts that ``npm run NAME`` runs around NAME (npm and
-    pnpm run them; running the script directly would not)."""
+    yarn 1 run them; running the script directly would not)."""
     name = _script_name(argv) if argv and argv[0] in ("npm", "yarn", "pnpm", "bun") else None
     scripts = model.package_scripts or {}
     return [h for h in (f"pre{name}", f"post{name}") if name is not None and h in scripts]
