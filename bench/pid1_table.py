@@ -148,6 +148,15 @@ process.on("SIGTERM", () => { fs.writeFileSync(process.env.MARKER, ""); process.
 setInterval(() => {}, 1 << 30);
 '''
 
+#: A server that takes 1 s to stop (closing connections, flushing): the marker is written
+#: only when it has finished, so a launcher that exits without waiting shows as `lost`.
+NODE_SERVER_SLOW = '''\
+const fs = require("fs");
+process.on("SIGTERM", () => setTimeout(() => {
+  fs.writeFileSync(process.env.MARKER, ""); process.exit(0); }, 1000));
+setInterval(() => {}, 1 << 30);
+'''
+
 
 # ------------------------------------------------------------------------------ cases
 
@@ -423,7 +432,7 @@ def setup_berry_project(app_dir: Path, log: list[str]) -> None:
         return
     proj = app_dir / "berry"
     proj.mkdir()
-    for name in ("package.json", "server.js"):
+    for name in ("package.json", "server.js", "slow-server.js"):
         shutil.copy(app_dir / name, proj / name)
     (proj / "yarn.lock").write_text("")
     (app_dir / "home").mkdir(exist_ok=True)
@@ -450,7 +459,28 @@ def package_manager_cases(work: Path) -> list[Case]:
         cases.append(Case(label, "node", [*PM_PATHS[name], *argv], [name.split()[0], *argv],
                           marker=True, facts={"program": name.split()[0], "variant": name},
                           wait=4, cwd=cwd, env=env, runs=3))
+    # the same with an app that needs 1 s to stop (`npm run slow`: node slow-server.js)
+    tini = shutil.which("tini")
     npm = shutil.which("npm")
+    slow: list[tuple[str, list[str], list[str], dict[str, Any]]] = []
+    if npm:
+        slow.append(("npm", [npm], ["npm"], {}))
+    slow += [(name, PM_PATHS[name], [name.split()[0]], {}) for name in PM_PATHS]
+    for name, argv, shown, _ in slow:
+        what = {"npm": "npm", "yarn classic": "yarn 1", "yarn berry": "yarn 4"}.get(name, name)
+        cwd = work / "berry" if name == "yarn berry" else None
+        env = berry_env(work) if name == "yarn berry" else {}
+        fact = {"program": shown[0], "variant": name, "slow": True}
+        cases.append(Case(f"`{shown[0]} run slow` ({what}; the app takes 1 s to stop)", "node",
+                          [*argv, "run", "slow"], [*shown, "run", "slow"], marker=True,
+                          facts=fact, wait=4, cwd=cwd, env=env, runs=3))
+        if tini and name in ("npm", "pnpm"):
+            for flags in ([], ["-g"]):
+                cases.append(Case(
+                    f"`tini {' '.join([*flags, '--'])} {shown[0]} run slow` ({what}; the app "
+                    f"takes 1 s to stop)", "node", [tini, *flags, "--", *argv, "run", "slow"],
+                    ["tini", *flags, "--", *shown, "run", "slow"], marker=True,
+                    facts={**fact, "init": "tini"}, wait=4, runs=3))
     if npm and (work / "node_modules" / ".bin" / "bench-server").exists():
         npx = str(Path(npm).with_name("npx"))
         cases.append(Case("`npx bench-server` (a node_modules/.bin program; runs "
@@ -503,7 +533,9 @@ def write_programs(work: Path) -> None:
         "manage.py": DJANGO_MANAGE, "tornado_app.py": TORNADO_APP, "standin.py": STANDIN,
         "standin_nohandler.py": STANDIN_NO_HANDLER, "server.js": NODE_SERVER,
         "package.json": json.dumps({"name": "bench", "version": "1.0.0", "private": True,
-                                    "scripts": {"start": "node server.js"}}),
+                                    "scripts": {"start": "node server.js",
+                                                "slow": "node slow-server.js"}}),
+        "slow-server.js": NODE_SERVER_SLOW,
         "start-sh-noexec.sh": f"#!/bin/sh\ncd {work}\n{py} standin.py\n",
         "start-sh-exec.sh": f"#!/bin/sh\ncd {work}\nexec {py} standin.py\n",
         "start-bash-noexec.sh": f"#!/bin/bash\ncd {work}\n{py} standin.py\n",
@@ -687,6 +719,9 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "  (the package manager, its `sh -c` if any, the app).  yarn 1, yarn 4 and pnpm are",
         "  npm-installed into the bench's temporary directory; yarn 4 runs in a project of",
         "  its own (empty yarn.lock, offline Plug'n'Play install), the others in the app's.",
+        "- In the `… run slow` rows the app takes 1 s to stop and writes its marker only when",
+        "  it is done: `lost` there means PID 1 (the launcher, or tini with it) exited without",
+        "  waiting, and the app was SIGKILLed part-way through stopping.",
         "",
         "## Raw results",
         "",

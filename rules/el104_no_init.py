@@ -94,13 +94,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     swallowers = [c for c in offenders if c.kind == "swallower"]
     fix = init_fix(model, process_group=bool(swallowers))
     why_not = no_init_fix_reason(model)
-    # pnpm passes SIGTERM on (measured): only the reaping is missing, no need to say why -g
-    keeps_term = [c for c in swallowers if c.name not in facts.PACKAGE_MANAGERS
-                  or facts.launcher_loses_sigterm(c.name)]
-    if swallowers and not keeps_term:
-        init = '`ENTRYPOINT ["tini", "-g", "--"]`'
-    elif keeps_term:
-        swallowers = keeps_term
+    if swallowers:
         init = ('`ENTRYPOINT ["tini", "-g", "--"]` (`-g`: ' + swallowers[0].name +
                 " keeps SIGTERM from the app, and tini -g signals the whole process group; "
                 "see " + ("EL110" if swallowers[0].name in facts.PACKAGE_MANAGERS else "EL108")

@@ -6,15 +6,20 @@ and stays its parent.  Measured as PID 1 (docs/pid1-behaviour.md): on SIGTERM np
 shuts down cleanly; under `tini --` (and so `docker run --init`) the same happens, because tini
 signals only npm.  The same goes for `npm run NAME` and `npm run-script NAME`.
 
-**Measured the same way** (docs/pid1-behaviour.md): `npx PROGRAM` (`npm exec`, npm 11) runs
-the program through `sh -c` and loses SIGTERM like `npm start`; `yarn start` with yarn 1 (the
-yarn the official node images ship) runs `sh -c` and exits at once on SIGTERM, the app is
-SIGKILLed; yarn 4 (berry) runs the script with its own shell, passes SIGTERM to the app and
-exits with it, but stays PID 1 and never reaps; `pnpm start` (pnpm 10) runs `sh -c`, and the
-app does get SIGTERM, but pnpm never reaps and exits with status 1 instead of the app's.  So
-npm, npx and yarn are errors (which yarn an image has is not known from the Dockerfile), pnpm a
-*warning*, and pnpm behind any init (`tini --`) is not reported.  `yarn NAME`, `yarn run NAME`
-and `pnpm run NAME` are reported like `start`.
+**Measured the same way** (docs/pid1-behaviour.md), with an app that stops at once and one
+that takes 1 s to stop: `npx PROGRAM` (`npm exec`, npm 11) runs the program through `sh -c`
+and loses SIGTERM like `npm start`; `yarn start` with yarn 1 (the yarn the official node images
+ship) runs `sh -c` and exits at once on SIGTERM, the app is SIGKILLed; `pnpm start` (pnpm 10)
+runs `sh -c` and gets SIGTERM to the app, but exits at once (status 1) without waiting, so an
+app that needs any time to stop is SIGKILLed; only yarn 4 (berry, its own shell, no `sh -c`)
+passes SIGTERM on and waits for the app — but it stays PID 1 and never reaps.  So npm, npx,
+yarn (which yarn an image has is not known from the Dockerfile) and pnpm are errors.
+`yarn NAME`, `yarn run NAME` and `pnpm run NAME` are reported like `start`.
+
+**`tini -g` is not enough.**  `tini -g` (and dumb-init) signal the whole process group, so the
+app gets SIGTERM; but npm and pnpm exit at once, tini exits with its child, and an app that
+takes 1 s to stop is SIGKILLed (measured: `tini -g -- npm run slow`, `tini -g -- pnpm run
+slow`).  Under such an init EL110 is a *warning*: only an app that stops at once gets away.
 
 **bun** (not measured).  `bun run NAME` / `bun NAME` is reported when NAME is a package.json
 script (or a bare name, which bun looks up as a script or a node_modules/.bin
@@ -22,9 +27,8 @@ program), as a *warning*: bun runs it in a shell as its child (bun's documentati
 bun passes SIGTERM on is not measured; `bun server.ts` and `bun run src/index.js` run the file in
 bun's own process, the app itself, and are not reported.
 
-Run the app itself (`CMD ["node", "server.js"]`, what `scripts.start` says), or if the package
-manager must stay, put `tini -g` in front: it signals the whole process group (measured with
-npm: the app then gets SIGTERM).  `npm ci`/`npm run build` in `RUN` are not affected.
+Run the app itself (`CMD ["node", "server.js"]`, what `scripts.start` says), under an init
+if it does not reap.  `npm ci`/`npm run build` in `RUN` are not affected.
 """
 
 from __future__ import annotations
@@ -86,8 +90,8 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         launch = placed.launch
         if not _launches(launch.argv) or _covered(launch.name, placed.init):
             continue
-        yield at_instruction(ID, _severity(launch.name), model, where,
-                             _message(model, launch.argv),
+        yield at_instruction(ID, _severity(launch.name, placed.init), model, where,
+                             _message(model, launch.argv, placed.init),
                              package_script_fix(model, where, launch.argv))
     for placed in placed_launches(model):
         launch = placed.launch
@@ -101,29 +105,29 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                              package_script_fix(model, where, launch.argv))
     for script in model.scripts:
         init = init_of_script(model, script)
-        if signals_group(init):
-            continue
         for cmd, argv in final_commands(script):
             if not argv or not ((argv[0] in facts.PACKAGE_MANAGERS and _launches(argv)) or
                                 facts.runs_package_script(argv, model.package_scripts)):
                 continue
-            if argv[0] is not None and _covered(argv[0], init):
+            if argv[0] is None or _covered(argv[0], init) or \
+                    (argv[0] not in facts.PACKAGE_MANAGERS and signals_group(init)):
                 continue
-            yield at_command(ID, _severity(argv[0]), script, cmd, _message(model, argv))
+            yield at_command(ID, _severity(argv[0], init), script, cmd,
+                             _message(model, argv, init))
 
 
-def _severity(name: str | None) -> Severity:
-    """error when a measured version lets the app be SIGKILLed (npm, npx, yarn 1); warning
-    when the app does get SIGTERM but the package manager stays PID 1 and never reaps (pnpm),
-    or when it is not measured (bun)."""
+def _severity(name: str | None, init: Launch | None) -> Severity:
+    """error when a measured version lets the app be SIGKILLed (npm, npx, yarn 1, pnpm 10,
+    which does not wait for it); warning under ``tini -g`` (an app that stops at once gets
+    SIGTERM in time) and for what is not measured (bun)."""
+    if signals_group(init):
+        return "warning"
     return SEVERITY if name is not None and facts.launcher_loses_sigterm(name) else "warning"
 
 
 def _covered(name: str, init: Launch | None) -> bool:
-    """An init that signals the process group helps every launcher; any init helps one that
-    passes SIGTERM on itself (pnpm): the init reaps, and the app gets the signal."""
-    if signals_group(init):
-        return True
+    """Any init helps a launcher all of whose measured versions pass SIGTERM on and wait for
+    the app (none today: yarn 4 does, yarn 1 does not): the init reaps, the app stops."""
     return init is not None and bool(facts.launchers_of(name)) and \
         not facts.launcher_loses_sigterm(name)
 
@@ -133,7 +137,7 @@ def _launches(argv: list[str | None]) -> bool:
     return sub is None or sub not in _NOT_LAUNCHING
 
 
-def _message(model: ImageModel, argv: list[str | None]) -> str:
+def _message(model: ImageModel, argv: list[str | None], init: Launch | None = None) -> str:
     shown = quote_argv(argv)
     name = argv[0]
     resolved = package_script_argv(model, argv)
@@ -151,19 +155,27 @@ def _message(model: ImageModel, argv: list[str | None]) -> str:
                 f"shell as its child, and stays resident as its parent (bun's documentation); "
                 f"whether bun passes SIGTERM on is not measured, and the shell between them "
                 f"does not{run_dependence(model)}. Run {run}, or put `tini -g --` in front")
+    if signals_group(init) and init is not None:
+        return (f"`{shown}` stays the app's parent: `{init.name}` signals the whole process "
+                f"group, so the app gets SIGTERM, but {name} exits without waiting for it, and "
+                f"the init exits with {name}: an app that needs time to stop (closing "
+                f"connections, flushing) is SIGKILLed (measured with npm and pnpm, a server "
+                f"that takes 1 s to stop). Run {run}")
     if name == "pnpm":
-        return (f"`{shown}` stays PID 1 and runs the app through `sh -c` as its child "
-                f"(measured, pnpm 10: it passes SIGTERM on and the app stops, but pnpm never "
-                f"reaps orphans and exits with status 1 instead of the app's). Run {run}, or "
-                f"put an init in front (`tini --`; `docker run --init` does too)")
+        return (f"`{shown}` stays PID 1 and runs the app through `sh -c` as its child: "
+                f"measured (pnpm 10), it passes SIGTERM on but exits at once with status 1, "
+                f"without waiting, so an app that needs time to stop is SIGKILLed; it never "
+                f"reaps, and `tini --` or `tini -g --` does not help{run_dependence(model)}. "
+                f"Run {run}")
     how = {"npm": "measured: npm exits within 0.5 s and the app is SIGKILLed",
            "npx": "measured: npx (`npm exec`) exits within 0.5 s and the app is SIGKILLed",
            "yarn": "measured: yarn 1, which the node images ship, exits at once and the app "
-                   "is SIGKILLed; yarn 4 passes SIGTERM on but stays PID 1 and never reaps"
+                   "is SIGKILLed; yarn 4 passes SIGTERM on and waits, but never reaps"
            }.get(name or "", f"{name} runs it as a child like npm does; not measured")
     return (f"`{shown}` stays PID 1 and runs the app as its child: on SIGTERM "
             f"the app never shuts down cleanly ({how}), and `tini --` does not help"
-            f"{run_dependence(model)}. Run {run}, or put `tini -g --` in front")
+            f"{run_dependence(model)}. Run {run} (`tini -g --` in front gets SIGTERM to "
+            f"the app, but not the time to stop: {name} exits at once, and tini with it)")
 
 
 def _json(argv: list[str]) -> str:
