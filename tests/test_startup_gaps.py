@@ -187,6 +187,13 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
      {"Dockerfile": "FROM postgres:16\nENTRYPOINT [\"docker-entrypoint.sh\"]\n"
                     "CMD [\"postgres\"]\n"},
      []),
+    # `sh -c 'java …'` on an image whose /bin/sh is not known: whichever shell it is, once
+    # EL105's `exec` is in, java is PID 1 and never reaps (EL104 says so in the same run)
+    ("sh-c-unknown-shell",
+     {"Dockerfile": "FROM vendor/jre:11\nCOPY app.jar /app.jar\n"
+                    "ENTRYPOINT [\"sh\", \"-c\", \"java $JAVA_OPTS -jar /app.jar\"]\n",
+      "app.jar": ""},
+     [("EL105", "Dockerfile", 3), ("EL104", "Dockerfile", 3)]),
     # ... one that logs and then kills the job forwards it: correct supervision
     ("trap-logs-then-kills",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",

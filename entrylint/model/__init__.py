@@ -146,7 +146,7 @@ class ImageModel:
             if launch.kind in ("init", "program", "swallower", "unknown", "missing"):
                 out.append((launch, via))
                 return
-            if launch.stays and launch.after_fix:
+            if launch.after_fix:  # it stays, or may (a shell entrylint does not know)
                 for a in launch.after_fix:
                     rule = a.reported_as or launch.fixed_by
                     visit(a, (*via, rule) if rule else via)

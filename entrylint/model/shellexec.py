@@ -68,8 +68,11 @@ def analyse_shell_text(text: ShellScript, kind: ShellKind) -> ShellExec:
     if long_before is not None:
         return ShellExec("stays", f"`{long_before}` runs as a child of the shell until it "
                                   f"exits", argv)
-    if kind in ("unknown", "windows"):
+    if kind == "windows":
         return ShellExec("unknown", "the image's /bin/sh is not known", argv)
+    if kind == "unknown":
+        # whichever shell it is, `exec` in front makes the command PID 1
+        return ShellExec("unknown", "the image's /bin/sh is not known", argv, fixable=True)
     if kind == "dash":
         return ShellExec("stays", "dash (the image's /bin/sh) never execs the command it runs",
                          argv, fixable=True)

@@ -371,7 +371,7 @@ class Follower:
                 # The shell stays PID 1 (or may) and runs its last command as a child: still
                 # follow it, so that a script it runs is checked too.
                 launch.child = self.follow(result.last, where, stage, depth + 1, under_init)
-                if launch.stays and result.fixable:
+                if result.fixable and (launch.stays or result.outcome == "unknown"):
                     launch.after_fix = [launch.child]
                     launch.fixed_by = ("EL105" if not launch.shell_form else "EL102"
                                        if where is not None and where.keyword == "ENTRYPOINT"
