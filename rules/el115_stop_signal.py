@@ -23,7 +23,7 @@ from entrylint import facts
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.dockerfile import Instruction
 from entrylint.fixes_catalog import stopsignal_fix
-from entrylint.model import ImageModel, Launch
+from entrylint.model import ImageModel, Launch, Stage
 from entrylint.rulekit import Placed, at_instruction, placed_launches
 
 ID = "EL115"
@@ -47,7 +47,9 @@ CMD ["nginx", "-g", "daemon off;"]
 FIX = """
 *Safe*: adds `STOPSIGNAL SIGQUIT` (nginx, php-fpm) or `STOPSIGNAL SIGWINCH` (Apache httpd) on
 the line before the final stage's `CMD`/`ENTRYPOINT` when the server that ends up as PID 1 (or
-under an init, which passes the signal on) is known and the image sets no STOPSIGNAL. Nothing
+under an init, which passes the signal on) is known and the image sets no STOPSIGNAL (`httpd`
+counts as Apache's only when Apache is known to be there: the httpd image, a RUN installing
+`httpd`/`apache2`, its `-D FOREGROUND`; BusyBox's `httpd` has no graceful stop). Nothing
 else changes: SIGTERM already stopped it, now it stops gracefully. No fix for SIGKILL or an
 inherited signal: which signal the app handles is the author's knowledge.
 """
@@ -156,10 +158,34 @@ def _servers(model: ImageModel) -> list[tuple[Launch, str]]:
             continue
         if placed.parent is not None and placed.parent.kind == "shell-c" and placed.parent.stays:
             continue  # a shell stays PID 1 in front of it: EL101/EL105 come first
-        want = facts.GRACEFUL_STOP.get(facts.server_program(launch.argv[0] or ""))
+        program = facts.server_program(launch.argv[0] or "")
+        want = facts.GRACEFUL_STOP.get(program)
+        if program == "httpd" and not _apache_httpd(model, launch):
+            continue  # BusyBox has an `httpd` too, which has no graceful-stop signal
         if want is not None and "-t" not in launch.argv and "-v" not in launch.argv:
             out.append((launch, want))
     return out
+
+
+def _apache_httpd(model: ImageModel, launch: Launch) -> bool:
+    """Whether ``httpd`` is Apache's: BusyBox (the busybox image, Alpine's busybox-extras)
+    has an ``httpd`` applet that ignores SIGWINCH, so Apache must be known: its own path
+    (``/usr/local/apache2/bin/httpd``), its ``-D FOREGROUND``, the httpd image, or a RUN
+    that installs ``httpd``/``apache2``."""
+    argv = [a or "" for a in launch.argv]
+    if "apache" in argv[0] or any(a in ("-DFOREGROUND", "FOREGROUND") for a in argv[1:]):
+        return True
+    base = model.final.root_image
+    if base is not None and base.ref.rsplit("/", 1)[-1].split(":")[0] == "httpd":
+        return True
+    stage: Stage | None = model.final
+    while stage is not None:
+        for ins in stage.all_of("RUN"):
+            if any(facts.installed_by_run(ins.args, p) not in (None, "pip")
+                   for p in ("httpd", "apache2")):
+                return True
+        stage = stage.base_stage
+    return False
 
 
 def _base_signal(model: ImageModel) -> str | None:
