@@ -150,11 +150,13 @@ def _lint_one(model: ImageModel, rules: tuple[Rule, ...]) -> list[Diagnostic]:
 
 
 def _met(dependent: list[Diagnostic], reported: list[Diagnostic],
-         image_of: dict[int, Path]) -> list[Diagnostic]:
+         images_of: dict[int, set[Path]]) -> list[Diagnostic]:
     """The findings that hold only after another rule's fix whose finding, for the same
-    image, is reported (not suppressed, ignored or left unselected)."""
-    seen = {(image_of.get(id(d)), d.rule) for d in reported}
-    return [d for d in dependent if any((image_of.get(id(d)), r) in seen for r in d.requires)]
+    image, is reported (not suppressed, ignored or left unselected).  A finding in a script
+    that several Dockerfiles run is reported once but counts for each of their images."""
+    seen = {(image, d.rule) for d in reported for image in images_of.get(id(d), ())}
+    return [d for d in dependent
+            if any((image, r) in seen for image in images_of.get(id(d), ()) for r in d.requires)]
 
 
 def is_windows_image(model: ImageModel) -> bool:
@@ -500,7 +502,8 @@ class _Collected:
     file_config: dict[Path, Config] = field(default_factory=dict)
     ran: dict[Path, set[str]] = field(default_factory=dict)
     spans: dict[Path, dict[int, int]] = field(default_factory=dict)
-    image_of: dict[int, Path] = field(default_factory=dict)  # id(finding) -> its Dockerfile
+    #: id(finding kept) -> the Dockerfiles whose lint reported it (a shared script's: several)
+    images_of: dict[int, set[Path]] = field(default_factory=dict)
 
     def add(self, linted: Linted, key: Path, cfg: Config, rules: tuple[str, ...],
             result: Result) -> None:
@@ -511,8 +514,8 @@ class _Collected:
             self.ran.setdefault(src.path, set()).update(rules)
         self.spans[linted.path] = linted.spans
         for d in linted.diagnostics:
-            self.found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
-            self.image_of.setdefault(id(d), key)
+            kept = self.found.setdefault((d.rule, d.path, d.start, d.end, d.message), d)
+            self.images_of.setdefault(id(kept), set()).add(key)
 
     def finish(self, result: Result, config_for: Callable[[Path], Config],
                opts: LintOptions) -> None:
@@ -531,7 +534,7 @@ class _Collected:
         hidden: list[tuple[Diagnostic, suppress.Suppression]] = []
         diags = suppress.apply([d for d in diags_all if not d.requires], comments, hidden)
         diags += suppress.apply(
-            _met([d for d in diags_all if d.requires], diags, self.image_of), comments, hidden)
+            _met([d for d in diags_all if d.requires], diags, self.images_of), comments, hidden)
         for d, s in hidden:
             why = f" -- {s.reason}" if s.reason else ""
             result.suppressed.append(f"{display_path(d.path)}:{d.line}: {d.rule} suppressed "

@@ -43,3 +43,20 @@ def test_check_reports_all_then_one_fix_leaves_nothing(name: str, repo: Path) ->
     assert r.exit_code == 0, r.output
     r = invoke_in(repo, ["check", "--format", "json", "."])
     assert json.loads(r.stdout) == []
+
+
+def test_shared_script_finding_counts_for_every_image(repo: Path) -> None:
+    """Two Dockerfiles run one script that lacks `exec`: EL103 is reported once (one script),
+    and EL104, which holds once that exec is in, for each image (found on a real repository:
+    `Dockerfile` and `Dockerfile.arm64`; the second image's EL104 was dropped)."""
+    script = "#!/bin/sh\nset -e\npython /srv/app.py --port 8000\n"
+    for name in ("Dockerfile", "Dockerfile.arm64"):
+        (repo / name).write_text("FROM python:3.12-slim\nCOPY start.sh /start.sh\n"
+                                 "ENTRYPOINT [\"/start.sh\"]\n")
+    (repo / "start.sh").write_text(script)
+    (repo / "start.sh").chmod(0o755)
+    found = json.loads(invoke_in(repo, ["check", "--format", "json", "."]).stdout)
+    assert sorted((d["rule"], d["path"]) for d in found) == [
+        ("EL103", "start.sh"), ("EL104", "Dockerfile"), ("EL104", "Dockerfile.arm64")]
+    assert invoke_in(repo, ["--fix", "."]).exit_code == 0
+    assert json.loads(invoke_in(repo, ["check", "--format", "json", "."]).stdout) == []
