@@ -103,8 +103,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         init = '`ENTRYPOINT ["tini", "--"]`'
     once = ""
     if fixes:
-        asks = " and ".join(fixes)
-        once = f"Once the `exec` that {asks} ask{'' if len(fixes) > 1 else 's'} for is in place, "
+        once = f"Once {_what_fixes(fixes)} in place, "
     how = (f"`init: true` in the service, or {init} in the image" if model.service is not None
            else f"{init}, or `docker run --init` / compose `init: true` where the container "
                 f"is run that way (Kubernetes has no --init)")
@@ -119,3 +118,16 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         diag.notes.append(f"no automatic fix: {why_not}")
         diag.message += f" (no automatic fix: {why_not})"
     yield diag
+
+
+def _what_fixes(rules: list[str]) -> str:
+    """``the `exec` that EL103 asks for is`` / ``… and the split that EL106 asks for are``
+    (EL106 splits an exec-form element with spaces into its words)."""
+    execs = [r for r in rules if r != "EL106"]
+    parts = []
+    if execs:
+        parts.append(f"the `exec` that {' and '.join(execs)} ask{'' if len(execs) > 1 else 's'}"
+                     f" for")
+    if "EL106" in rules:
+        parts.append("the split that EL106 asks for")
+    return " and ".join(parts) + (" are" if len(parts) > 1 or len(execs) > 1 else " is")

@@ -20,6 +20,12 @@ CASES = {
                               "ENTRYPOINT [\"/start.sh\"]\n",
                 "start.sh": "#!/bin/sh\nset -e\npython /srv/app.py --port 8000\n"},
                {"EL103", "EL104"}),
+    # one exec-form element with spaces cannot start (EL106); once split, python is PID 1 and
+    # never reaps (EL104); found on a real repository as a base-entrypoint `CMD`
+    "words-with-spaces": ({"Dockerfile": "FROM python:3.12-slim\nCOPY app.py /app.py\n"
+                                         "CMD [\"python /app.py --port 8000\"]\n",
+                           "app.py": ""},
+                          {"EL106", "EL104"}),
     # gunicorn reaps: the exec is all it needs
     "reaping-server": ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"},
                        {"EL101"}),
@@ -38,7 +44,8 @@ def test_check_reports_all_then_one_fix_leaves_nothing(name: str, repo: Path) ->
     assert {d["rule"] for d in found} == rules
     for d in found:
         if d["rule"] == "EL104":
-            assert d["message"].startswith("Once the `exec` that EL10")
+            assert d["message"].startswith(("Once the `exec` that EL10",
+                                             "Once the split that EL106 asks for is"))
     r = invoke_in(repo, ["--fix", "."])
     assert r.exit_code == 0, r.output
     r = invoke_in(repo, ["check", "--format", "json", "."])

@@ -136,13 +136,17 @@ class ImageModel:
 
     def pid1_after_fixes(self) -> list[tuple[Launch, tuple[str, ...]]]:
         """The processes that can end up as PID 1 once the reported missing-``exec`` fixes
-        (EL101/EL102/EL103/EL105) are applied, each with the rules whose fixes make it PID 1
-        (none: it is PID 1 already)."""
+        (EL101/EL102/EL103/EL105) and EL106's split of a word with spaces are applied, each
+        with the rules whose fixes make it PID 1 (none: it is PID 1 already)."""
         if self.start is None:
             return []
         out: list[tuple[Launch, tuple[str, ...]]] = []
 
         def visit(launch: Launch, via: tuple[str, ...]) -> None:
+            if launch.kind == "unknown" and launch.fixed_by == "EL106":
+                for a in launch.after_fix:
+                    visit(a, (*via, "EL106"))
+                return
             if launch.kind in ("init", "program", "swallower", "unknown", "missing"):
                 out.append((launch, via))
                 return

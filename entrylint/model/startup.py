@@ -107,7 +107,8 @@ class Launch:
     #: What this process would replace itself with once the rule named in :attr:`fixed_by`
     #: adds the missing ``exec`` (a shell-form CMD's command, a script's final child).
     after_fix: list[Launch] = field(default_factory=list)
-    #: The rule whose fix turns :attr:`after_fix` into :attr:`execs` (EL101/EL102/EL103/EL105)
+    #: The rule whose fix turns :attr:`after_fix` into :attr:`execs` (EL101/EL102/EL103/EL105;
+    #: EL106 for one exec-form element with spaces, whose fix splits it into words)
     fixed_by: str | None = None
     #: Options read from the configuration file the program loads (uWSGI's ``--ini``), when
     #: it names one that the build context provides; None otherwise
@@ -223,8 +224,14 @@ class Follower:
             return Launch("unknown", argv, where,
                           how="`exec` is a shell builtin, not a program: it cannot be started")
         if argv[0] != argv[0].strip() or " " in argv[0]:
-            return Launch("unknown", argv, where,
-                          how="one word with spaces names no program: it cannot be started")
+            launch = Launch("unknown", argv, where,
+                            how="one word with spaces names no program: it cannot be started")
+            if _PLAIN_WORDS.fullmatch(argv[0]) and depth < MAX_CHAIN_DEPTH:
+                # `CMD ["gunicorn app:app"]`: what runs once EL106 gives each word its element
+                launch.after_fix = [self.follow([*argv[0].split(), *argv[1:]], where, stage,
+                                                depth + 1, under_init)]
+                launch.fixed_by = "EL106"
+            return launch
         found = self.which(stage, argv[0]) if argv[0] else None
         from_context = found is not None and not isinstance(found[1], Opaque)
         if knowledge.is_init(argv[0], from_build_context=from_context):
@@ -729,6 +736,9 @@ def _is_own_entrypoint(base: BaseImage, prog: str) -> bool:
 #: `%%CMD%%` (the official images' templates), `{{ .Cmd }}` / `{{ env.cmd }}` (Go and jq
 #: templates), `${{ values.cmd }}`.
 _TEMPLATE_PLACEHOLDER = re.compile(r"%%[A-Za-z0-9_]+%%|\{\{.*\}\}")
+#: An exec-form element that is only plain words (no quote, no shell syntax): split on blanks
+#: it is the argv EL106's fix gives
+_PLAIN_WORDS = re.compile(r"\s*[\w./:@%+=,-]+(?:[ \t]+[\w./:@%+=,-]+)*\s*")
 
 
 def exec_targets(script: ShellScript, term: Terminal,
