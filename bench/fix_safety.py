@@ -15,6 +15,10 @@ of the repository runs).  For each Dockerfile they change it checks:
   gives the same words.  dash only sees words without ``$``, backquotes, globs or operators
   (``printf '%s\\0' WORDS``), so nothing but quote removal is evaluated; other commands are
   counted as not checkable.
+* **one report**: every fix ``--fix`` applies answers a finding that ``check`` reported on the
+  unchanged repository (same rule, same file): nothing appears only once another fix is in
+  (issue 8: ``check`` reports all the image needs at once); and after ``--fix`` no safe fix
+  is left (``--fix`` needs one run).
 
 Prints the counts (and writes them with ``--out``), with every failure.
 
@@ -41,9 +45,10 @@ import dockerfile as buildkit
 
 from entrylint import fixes, knowledge
 from entrylint.diagnostics import Applicability
+from entrylint.engine import lint_paths
 from entrylint.fixer import fix_paths
 from entrylint.fixguard import path_dirs
-from entrylint.model import ImageModel, load
+from entrylint.model import ImageModel, display_path, load
 from entrylint.source import SourceError, overlay
 
 _UNEVALUATED = re.compile(r"[$`;&|<>(){}*?\[\]\n~#]")
@@ -65,6 +70,10 @@ class Counts:
     installs: collections.Counter[str] = field(default_factory=collections.Counter)
     entrypoints_kept: int = 0
     unsafe_left: collections.Counter[str] = field(default_factory=collections.Counter)
+    #: fixes applied for a (rule, file) that ``check`` did not report before any fix
+    unreported: list[str] = field(default_factory=list)
+    #: safe fixes still offered after ``--fix``
+    safe_left: list[str] = field(default_factory=list)
 
 
 class Timeout(Exception):
@@ -196,8 +205,17 @@ def check_script(counts: Counts, label: str, old: bytes, new: bytes) -> None:
 
 
 def run_repo(counts: Counts, repo: Path) -> None:
+    # a finding `check` reported without a fix (EL104 under a shell-form ENTRYPOINT: its
+    # init goes into the exec form EL102's fix writes) is no surprise when --fix fixes it
+    reported = {(d.rule, display_path(d.path)) for d in lint_paths([repo]).diagnostics}
     report = fix_paths([repo])
     counts.fixes_applied += report.fixed
+    for a in report.applied:
+        if (a.rule, a.path) not in reported:
+            counts.unreported.append(f"{repo.name}: {a.rule} at {a.path}:{a.line}: {a.message}")
+    counts.safe_left += [f"{repo.name}: {d.rule} at {display_path(d.path)}:{d.line}"
+                         for d in report.remaining
+                         if d.fix is not None and d.fix.applicability is Applicability.SAFE]
     for d in report.remaining:
         if d.fix is not None and d.fix.applicability is Applicability.UNSAFE:
             why = re.sub(r".*\(unsafe: ", "", d.fix.message).rstrip(")")
@@ -244,13 +262,18 @@ def render(counts: Counts, seconds: float) -> str:
         f"- shell form to exec form: {counts.argv_checked} checked against dash, "
         f"{len(counts.argv_mismatches)} differ; {counts.argv_not_checkable} not checkable "
         f"(words dash would expand)",
+        f"- fixes for a finding `check` had not reported (appeared only after another fix): "
+        f"{len(counts.unreported)}; safe fixes still offered after `--fix`: "
+        f"{len(counts.safe_left)}",
         f"- time: {seconds:.0f} s",
         "",
     ]
     for title, items in (("BuildKit rejects", counts.parse_failures),
                          ("Facts violated", counts.fact_violations),
                          ("Scripts", counts.script_failures),
-                         ("argv differs from dash", counts.argv_mismatches)):
+                         ("argv differs from dash", counts.argv_mismatches),
+                         ("Fixed without being reported first", counts.unreported),
+                         ("Safe fixes left after --fix", counts.safe_left)):
         if items:
             lines += [f"## {title}", "", *[f"- {i}" for i in items], ""]
     if counts.unsafe_left:
@@ -285,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     if opts.out is not None:
         opts.out.write_text(text)
     bad = (counts.parse_failures or counts.fact_violations or counts.argv_mismatches
-           or counts.script_failures)
+           or counts.script_failures or counts.unreported or counts.safe_left)
     return 1 if bad else 0
 
 
