@@ -76,7 +76,11 @@ def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None,
         if not path.is_dir():
             yield path
             continue
-        listed = runmemo.remembered("git_files", git_files, path)  # once per run
+        listing = runmemo.remembered("git_listing", git_listing, path)  # once per run
+        listed = listing[0] if listing is not None else None
+        if listed and on_error is not None:
+            for unreadable in listing[1] if listing is not None else ():
+                on_error(unreadable, "cannot be searched (permission denied)")
         # nothing listed: not a work tree, or a directory git ignores as a whole, which is
         # searched when named (then only its own .gitignore files apply)
         files = listed if listed else _walk(path, patterns, on_error)
@@ -86,7 +90,19 @@ def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None,
 
 
 def git_files(directory: Path) -> list[Path] | None:
-    """The files git shows below ``directory`` (sorted), or None outside a work tree.
+    """The files git shows below ``directory`` (sorted), or None outside a work tree."""
+    listing = git_listing(directory)
+    return listing[0] if listing is not None else None
+
+
+#: git's warning for a directory it cannot list (``LC_ALL=C``: not translated).
+_GIT_UNREADABLE = re.compile(rb"^warning: could not open directory '(.*)': Permission denied$",
+                             re.MULTILINE)
+
+
+def git_listing(directory: Path) -> tuple[list[Path], list[Path]] | None:
+    """(the files git shows below ``directory``, sorted; the directories it could not open,
+    which git only warns about), or None outside a work tree.
 
     ``core.fsmonitor`` is switched off: a repository's own configuration could otherwise make
     git run a program from it."""
@@ -96,8 +112,8 @@ def git_files(directory: Path) -> list[Path] | None:
         proc = subprocess.run(
             ["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--cached", "--others",
              "--exclude-standard", "--", "."],
-            cwd=directory, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, timeout=60, check=False)
+            cwd=directory, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+            check=False, env={**os.environ, "LC_ALL": "C"})
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
@@ -115,7 +131,9 @@ def git_files(directory: Path) -> list[Path] | None:
         p = directory / rel
         if os.path.lexists(p) and not os.path.isdir(p):  # deleted, or a submodule
             out.append(p)
-    return sorted(out)
+    unreadable = [directory / os.fsdecode(m.group(1)).rstrip("/")
+                  for m in _GIT_UNREADABLE.finditer(proc.stderr)]
+    return sorted(out), unreadable
 
 
 def _walk(path: Path, patterns: Sequence[str] | None,
