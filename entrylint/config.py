@@ -7,6 +7,7 @@ used.  Every problem is a :class:`ConfigError` that names the file and the key.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -153,7 +154,7 @@ class Config:
         if fail_level is not None:
             cfg = replace(cfg, fail_level=fail_level)
         if exclude:
-            cfg = replace(cfg, cli_exclude=tuple(exclude))
+            cfg = replace(cfg, cli_exclude=_patterns(tuple(exclude), "--exclude"))
         if docs_url is not None:
             cfg = replace(cfg, docs_url=check_docs_url(docs_url, "--docs-url"))
         return cfg
@@ -331,9 +332,9 @@ def parse_table(table: Mapping[str, Any], path: Path) -> Config:
 def load_config(path: Path) -> Config:
     """Read one configuration file (``--config``).  A pyproject.toml without a
     ``[tool.entrylint]`` table gives the defaults."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigError(f"{path}: no such configuration file")
-    table = _table(path)
+    table = _table(path)  # a FIFO, device or dangling symlink: read_regular says which
     if table is None:
         return Config(root=path.parent, path=path)
     return parse_table(table, path)
@@ -361,16 +362,25 @@ def find_config_file(start: Path, repo_root: Path) -> Path | None:
             if p == root:
                 break
     for d in dirs:
-        found = _config_in(d)
+        found = _config_in(d, root)
         if found is not None:
             return found
     return None
 
 
-def _config_in(d: Path) -> Path | None:
-    """``d``'s own configuration file, if it has one."""
+def _config_in(d: Path, root: Path) -> Path | None:
+    """``d``'s own configuration file, if it has one.  One that is a symlink out of the
+    repository ``root`` (or a loop) is an error: a file outside is never read."""
+    from entrylint.boundary import BoundaryError, confine, is_inside
+
     for name in CONFIG_NAMES:
         f = d / name
+        if os.path.islink(f):
+            try:
+                confine(f, root if is_inside(d, root) else d)
+            except BoundaryError as exc:
+                shown = _shown(d) / name  # not the link's target: that is not shown either
+                raise ConfigError(f"{shown}: {exc.reason}") from None
         if not f.is_file():
             continue
         if name == "pyproject.toml" and _table(f) is None:
@@ -441,7 +451,7 @@ class ConfigLoader:
         """:func:`find_config_file` for a resolved directory, sharing each parent's answer."""
         key = (d, root)
         if key not in self._nearest:
-            found = _config_in(d)
+            found = _config_in(d, root)
             if found is None and d != root and root in d.parents:
                 found = self._nearest_file(d.parent, root)
             self._nearest[key] = found
