@@ -120,3 +120,34 @@ def test_a_dockerfile_that_is_its_own_start_script_gets_no_fix(tmp_path: Path) -
     r = entrylint(repo, "check", "--fix", "--unsafe-fixes", "Dockerfile")
     assert "Dockerfile: not fixed: it is both a Dockerfile and a start script" in r.err
     assert (repo / "Dockerfile").read_text() == df
+
+
+@pytest.mark.parametrize("name", [".entrylint.toml", "pyproject.toml"])
+@pytest.mark.parametrize("target, reason", [
+    ("{outside}/start.sh", "is a symlink that points outside the repository"),
+    ("../outside/start.sh", "is a symlink that points outside the repository"),
+    ("{name}", "is a symlink loop")])
+def test_configuration_symlinked_out_of_the_repository(tmp_path: Path, outside: Path,
+                                                       name: str, target: str,
+                                                       reason: str) -> None:
+    """The nearest configuration file is read only inside the repository: a symlink to a
+    host file is an error naming the link (not its target), never a file parsed as TOML."""
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    os.symlink(target.format(outside=outside, name=name), repo / name)
+    r = entrylint(repo, "check", "Dockerfile")
+    assert (r.code, r.err) == (2, f"entrylint: error: {name}: {reason}\n")
+    assert "secret-app" not in r.both and str(outside) not in r.both
+
+
+def test_configuration_symlinked_inside_the_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD app\n',
+                                         "conf/el.toml": 'select = ["EL104"]\n'})
+    (repo / "sub").mkdir()
+    (repo / "sub" / "Dockerfile").write_text('FROM alpine:3\nCMD app\n')
+    os.symlink("../conf/el.toml", repo / "sub" / ".entrylint.toml")
+    r = entrylint(repo, "check", "--format", "concise", "Dockerfile", "sub/Dockerfile")
+    assert r.code == 1, r.both
+    rules = [(line.split(":")[0], line.split()[1]) for line in r.out.splitlines()
+             if ": EL" in line]
+    assert sorted(rules) == [("Dockerfile", "EL101"), ("Dockerfile", "EL104"),
+                             ("sub/Dockerfile", "EL104")], r.out  # sub: only select

@@ -148,6 +148,15 @@ CASES: dict[str, Case] = {
          "compose.yaml": "services:\n  a:\n    build: .\n    image: [a, b]\n"
                          "  b:\n    image: [a]\n    init: true\n"},
         1, ["EL104"]),
+    "cli-exclude-bad-glob-range": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'}, 2, args=("--exclude", "[z-a]"),
+        err="entrylint: error: --exclude: '[z-a]' is not a valid glob"),
+    "cli-exclude-lone-bang": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'}, 2, args=("--exclude", "!"),
+        err="entrylint: error: --exclude: '!' is not a valid glob"),
+    "cli-exclude-trailing-backslash": Case(
+        {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'}, 2, args=("--exclude", "x\\"),
+        err="entrylint: error: --exclude: 'x\\\\' is not a valid glob"),
     "gitignore-with-invalid-patterns": Case(
         {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n', ".gitignore": "!\n[z-a]\nx\\\n"},
         1, ["EL104"]),
@@ -180,6 +189,15 @@ def test_fifo_named_as_a_dockerfile(tmp_path: Path) -> None:
     r = entrylint(repo, "check", "Dockerfile")
     assert (r.code, r.err) == (2, "entrylint: error: Dockerfile: is not a regular file "
                                   "(a FIFO)\n")
+
+
+def test_config_option_given_a_fifo(tmp_path: Path) -> None:
+    """It exists (so not "no such configuration file") and is refused without blocking."""
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    os.mkfifo(repo / "conf.toml")
+    r = entrylint(repo, "check", "--config", "conf.toml", "Dockerfile")
+    assert (r.code, r.err) == (
+        2, "entrylint: error: conf.toml: cannot read: is not a regular file (a FIFO)\n")
 
 
 def test_changed_files_given_a_fifo(tmp_path: Path) -> None:
@@ -272,3 +290,35 @@ def test_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ("b", "permission denied")]
     [el100] = [d for d in result.diagnostics if d.rule == "EL100"]
     assert "start.sh permission denied" in el100.message
+
+
+def test_unreadable_directory_in_a_git_work_tree(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a work tree git lists the files, and only warns (on stderr) about a directory it
+    cannot open: as a non-root user sees it (simulated: the tests may run as root, so git's
+    warning is added to what the real git says)."""
+    import subprocess
+
+    from entrylint.engine import lint_paths
+
+    repo = tmp_path / "repo"
+    for d in ("locked", "ok"):
+        (repo / d).mkdir(parents=True)
+        (repo / d / "Dockerfile").write_text('FROM alpine:3\nCMD ["app"]\n')
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    real_run = subprocess.run
+
+    def run(cmd: list[str], *args: object, **kwargs: object) -> object:
+        proc = real_run(cmd, *args, **kwargs)  # type: ignore[call-overload]
+        if "ls-files" in cmd:
+            proc.stderr = (b"warning: unable to access '/x/.config/git/ignore': Permission "
+                           b"denied\nwarning: could not open directory 'locked/': Permission "
+                           b"denied\n")
+            (repo / "locked" / "Dockerfile").unlink()  # what git could not see
+        return proc
+
+    monkeypatch.setattr(subprocess, "run", run)
+    result = lint_paths([repo])
+    assert [(Path(e.path).name, e.reason) for e in result.errors] == [
+        ("locked", "cannot be searched (permission denied)")]
+    assert [Path(d.path).parent.name for d in result.diagnostics] == ["ok"]
