@@ -123,6 +123,14 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+def _dockerfile_named(path: Path, real: Path) -> bool:
+    """A script file named as a Dockerfile is (`COPY Dockerfile /start.sh` with only another
+    Dockerfile linted): it is one, whether or not this run lints it."""
+    from entrylint.discovery import is_dockerfile_name
+
+    return is_dockerfile_name(path.name) or is_dockerfile_name(real.name)
+
+
 def _allowed_files(result: Result, skipped: dict[str, str] | None = None) -> dict[Path, Path]:
     """Each file a model read (as the diagnostics name it) -> its resolved path, for the files
     that may be rewritten: inside that model's repository, with no other hard link, and not
@@ -141,7 +149,7 @@ def _allowed_files(result: Result, skipped: dict[str, str] | None = None) -> dic
             why = None
             if not _inside(real, root):
                 why = "lies outside the repository"
-            elif real in dockerfiles and real in scripts:
+            elif real in scripts and (real in dockerfiles or _dockerfile_named(path, real)):
                 why = "is both a Dockerfile and a start script of one; no fix is safe for both"
             else:
                 try:

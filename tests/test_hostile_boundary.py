@@ -122,6 +122,21 @@ def test_a_dockerfile_that_is_its_own_start_script_gets_no_fix(tmp_path: Path) -
     assert (repo / "Dockerfile").read_text() == df
 
 
+@pytest.mark.parametrize("mode", ["--fix", "--diff"])
+def test_another_dockerfile_run_as_the_start_script_gets_no_fix(tmp_path: Path,
+                                                                mode: str) -> None:
+    """Only Dockerfile.app is linted, and it runs the repository's Dockerfile as its script:
+    `exec` was written into that Dockerfile (`exec CMD [...]`)."""
+    other = 'FROM alpine:3\nCMD ["app"]\n'
+    repo = make_repo(tmp_path / "repo", {
+        "Dockerfile": other,
+        "Dockerfile.app": 'FROM alpine:3\nCOPY Dockerfile /s.sh\nCMD ["/s.sh"]\n'})
+    r = entrylint(repo, "check", mode, "--unsafe-fixes", "Dockerfile.app")
+    assert "Dockerfile: not fixed: it is both a Dockerfile and a start script" in r.err
+    assert "exec CMD" not in r.out and "a/Dockerfile\n" not in r.out
+    assert (repo / "Dockerfile").read_text() == other
+
+
 @pytest.mark.parametrize("name", [".entrylint.toml", "pyproject.toml"])
 @pytest.mark.parametrize("target, reason", [
     ("{outside}/start.sh", "is a symlink that points outside the repository"),
