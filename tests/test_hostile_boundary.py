@@ -133,7 +133,7 @@ def test_another_dockerfile_run_as_the_start_script_gets_no_fix(tmp_path: Path,
         "Dockerfile.app": 'FROM alpine:3\nCOPY Dockerfile /s.sh\nCMD ["/s.sh"]\n'})
     r = entrylint(repo, "check", mode, "--unsafe-fixes", "Dockerfile.app")
     assert "Dockerfile: not fixed: it is both a Dockerfile and a start script" in r.err
-    assert "exec CMD" not in r.out and "a/Dockerfile\n" not in r.out
+    assert "+exec CMD" not in r.out and "--- a/Dockerfile\n" not in r.out
     assert (repo / "Dockerfile").read_text() == other
 
 
