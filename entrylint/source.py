@@ -49,7 +49,12 @@ class SourceFile:
 
     @property
     def crlf(self) -> bool:
-        return b"\r\n" in self.data
+        """Its line endings are CRLF: its first line ends in ``\\r\\n`` (what the kernel and a
+        shell read first).  A ``\\r\\n`` further down in a file whose first line ends in LF
+        alone is data of that line (an HTTP header in a heredoc), not Windows line endings:
+        such a script starts, and converting it would change what it does."""
+        end = self.data.find(b"\n")
+        return end > 0 and self.data[end - 1:end] == b"\r"
 
     @property
     def executable(self) -> bool | None:

@@ -322,3 +322,17 @@ def test_unreadable_directory_in_a_git_work_tree(tmp_path: Path,
     assert [(Path(e.path).name, e.reason) for e in result.errors] == [
         ("locked", "cannot be searched (permission denied)")]
     assert [Path(d.path).parent.name for d in result.diagnostics] == ["ok"]
+
+
+def test_crlf_inside_an_lf_script_is_data(tmp_path: Path) -> None:
+    """A `\\r\\n` in a heredoc of a script whose lines end in LF is not "Windows line endings":
+    the script starts (no EL112), and --fix changes only what it means to (`exec`)."""
+    body = (b"#!/bin/sh\ncat <<EOF >/tmp/reply\nHTTP/1.0 200 OK\r\n\r\nEOF\n"
+            b"node app.js\n")
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": DF_SCRIPT, "start.sh": body})
+    (repo / "start.sh").chmod(0o755)
+    r = entrylint(repo, "check", "--format", "json", "--select", "EL103,EL112", ".")
+    assert [(d["rule"], d["line"]) for d in json.loads(r.out)] == [("EL103", 6)], r.err
+    r = entrylint(repo, "check", "--fix", "--select", "EL103,EL112", ".")
+    assert r.code == 0, r.both
+    assert (repo / "start.sh").read_bytes() == body.replace(b"node app", b"exec node app")
