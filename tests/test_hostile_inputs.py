@@ -67,7 +67,7 @@ CASES: dict[str, Case] = {
                 + 'exec "$@"\n'), 1, ["EL104"]),
     "if-nested-20000-deep": Case(
         _script("if true; then\n" * 20_000 + "app\n" + "fi\n" * 20_000), 2,
-        err="Dockerfile: is nested too deeply to analyse"),
+        err="entrylint: error: start.sh: is nested too deeply to analyse"),
     "command-substitution-10000-deep": Case(
         _script("echo " + "$(" * 10_000 + "x" + ")" * 10_000 + "\napp\n"), 1,
         ["EL104", "EL103"]),

@@ -445,7 +445,10 @@ class Follower:
         launch = Launch("script", argv, where, script=script, from_context=True,
                         shell_kind=stage.shell_kind(interp or "sh"))
         settled = True  # every path that stays would exec once EL103's fix is applied
-        ends, cleanup = probe.start_terminals(argv[1:])
+        try:
+            ends, cleanup = probe.start_terminals(argv[1:])
+        except RecursionError:  # name the script, not the Dockerfile that runs it
+            raise SourceError(display, "is nested too deeply to analyse") from None
         if cleanup:  # the trap handler's clean-up, run after the server: the shell stays
             launch.stays = True
             settled = False
