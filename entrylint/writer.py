@@ -7,7 +7,9 @@
    same files waits for the lock, then finds the new contents and writes nothing.
 2. **Stage.**  The new contents go to a temporary file beside each original, flushed to disk,
    owned like the original (``chown`` first: it clears setuid/setgid) and then given its whole
-   mode.  A full disk or a read-only directory fails here, before anything was replaced.
+   mode.  A full disk or a read-only directory fails here, before anything was replaced; so
+   does a file this user may not write, or one whose owner a rewrite cannot keep (a rename in
+   a writable directory would replace it all the same).
 3. **Replace.**  Each original gets a hard link as a backup, then the temporary file is renamed
    over it.  If a rename fails, the files already replaced are put back from their backups.
 
@@ -94,8 +96,14 @@ def _stage(item: _Staged, fd: int, data: bytes) -> None:
         while view:
             view = view[os.write(tfd, view):]
         os.fsync(tfd)
-        with contextlib.suppress(OSError):  # not root: the file stays ours, like an editor's
+        with contextlib.suppress(OSError):  # not root: only to a group of ours
             os.fchown(tfd, st.st_uid, st.st_gid)
+        got = os.fstat(tfd)
+        if (got.st_uid, got.st_gid) != (st.st_uid, st.st_gid):
+            # the rename would hand another user's file to us (and a root-owned one too)
+            raise WriteError(item.label, f"is owned by {st.st_uid}:{st.st_gid}, and a "
+                                         "rewrite by this user cannot keep that owner; "
+                                         "nothing was written")
         os.fchmod(tfd, st.st_mode & 0o7777)  # after chown, which clears setuid/setgid
     finally:
         os.close(tfd)
@@ -144,6 +152,11 @@ def write_all(new: dict[Path, bytes], expected: dict[Path, bytes],
                     raise WriteError(item.label, f"cannot be opened ({_why(exc)}); "
                                                  "nothing was written") from None
                 locks.callback(os.close, fd)
+                if not os.access(item.real, os.W_OK, effective_ids=os.access in
+                                 os.supports_effective_ids):
+                    # a rename in a writable directory would replace it all the same
+                    raise WriteError(item.label, "is read-only (no write permission); "
+                                                 "nothing was written")
                 st = os.fstat(fd)
                 if st.st_nlink > 1:
                     raise WriteError(item.label, f"has {st.st_nlink} hard links (another "

@@ -133,3 +133,37 @@ def test_cli_reports_a_write_failure_and_exits_2(repo: Path) -> None:
         repo.chmod(0o755)
     assert r.code == 2 and "nothing was written" in r.err
     assert snapshot(repo) == before
+
+
+def test_read_only_file_in_a_writable_directory(repo: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user who may not write the script could still rename a new file over it (the
+    directory is writable): as another user sees it (simulated: os.access says no)."""
+    before = snapshot(repo)
+    real_access = os.access
+    locked = (repo / "start.sh").resolve()
+    monkeypatch.setattr(writer.os, "access", lambda p, mode, **kw: False
+                        if Path(p) == locked else real_access(p, mode, **kw))
+    assert _fix(repo) == [f"{repo / 'start.sh'}: is read-only (no write permission); "
+                          "nothing was written"]
+    assert snapshot(repo) == before
+
+
+def test_owner_that_a_rewrite_cannot_keep(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not root, a user may write a group-writable file of another user, but a rename would
+    make the file theirs: refused (simulated: the script belongs to uid 4242, and chown
+    fails as it does for a user who is not root)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file another owner")
+    os.chown(repo / "start.sh", 4242, 4242)
+    before = snapshot(repo)
+
+    def fchown(fd: int, uid: int, gid: int) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(writer.os, "fchown", fchown)
+    assert _fix(repo) == [f"{repo / 'start.sh'}: is owned by 4242:4242, and a rewrite by this "
+                          "user cannot keep that owner; nothing was written"]
+    assert snapshot(repo) == before
+    assert os.stat(repo / "start.sh").st_uid == 4242
+    assert [p.name for p in repo.iterdir() if "entrylint" in p.name] == []
