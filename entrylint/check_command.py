@@ -119,8 +119,9 @@ def run(args: CheckArgs) -> NoReturn:
 
 def _internal_error(exc: Exception) -> NoReturn:
     from entrylint.config import ConfigError
+    from entrylint.workers import WorkerDied
 
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, (ConfigError, WorkerDied)):
         fail(str(exc))
     if os.environ.get("ENTRYLINT_DEBUG"):
         raise exc

@@ -456,16 +456,19 @@ def _lint_job(shared: _Shared, job: _Job) -> Linted | FileError:
         cached = shared.cache.get(job.path, _job_key(job))
         if cached is not None:
             return cached
-    model = (shared.loader.load(job.path) if shared.loader is not None
-             else build_model(job.path, shared.context, shared.target))
-    if isinstance(model, SourceError):
-        return FileError(display_path(Path(model.path)), model.reason)
-    model.init_program = job.init
     try:
+        model = (shared.loader.load(job.path) if shared.loader is not None
+                 else build_model(job.path, shared.context, shared.target))
+        if isinstance(model, SourceError):
+            return FileError(display_path(Path(model.path)), model.reason)
+        model.init_program = job.init
         diags = lint_model(model, [shared.rules[r] for r in job.rules])
     except RecursionError:
         return FileError(display_path(job.path), "is nested too deeply to analyse (it or a "
                                                  "script it runs)")
+    except MemoryError:  # in a worker too: the file is named, the others still linted
+        return FileError(display_path(job.path), "needs more memory to analyse than "
+                                                 "entrylint could get")
     if job.assume_init:
         diags = [d for d in diags if d.rule != "EL104"]
     linted = _record(model, diags)

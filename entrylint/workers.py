@@ -49,9 +49,14 @@ class _Call(Generic[T, R]):
         self.func, self.shared = func, shared
 
 
-def _run_one(item: Any) -> Any:
+class WorkerDied(Exception):
+    """A worker process ended without a result (SIGKILL, the OOM killer, a crash): the run
+    stops with this message instead of waiting for it forever."""
+
+
+def _run_chunk(items: Sequence[Any]) -> list[Any]:
     call = _Call.current
-    return call.func(call.shared, item)
+    return [call.func(call.shared, item) for item in items]
 
 
 def run(func: Callable[[Any, T], R], shared: Any, items: Sequence[T], jobs: int | None
@@ -64,13 +69,29 @@ def run(func: Callable[[Any, T], R], shared: Any, items: Sequence[T], jobs: int 
             yield func(shared, item)
         return
     import multiprocessing  # only now: it costs a one-file run 7 ms to import
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     previous = _Call.current
     _Call.current = _Call(func, shared)
+    # A pool of processes that notices a dead worker (multiprocessing.Pool waits forever
+    # for the chunk a SIGKILLed worker held).
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        ctx = multiprocessing.get_context("fork")
         chunk = max(1, min(64, len(items) // (workers * 4)))
-        with ctx.Pool(workers) as pool:
-            yield from pool.imap(_run_one, items, chunksize=chunk)
+        futures: list[Future[list[Any]] | None] = [
+            pool.submit(_run_chunk, items[i:i + chunk]) for i in range(0, len(items), chunk)]
+        for n, future in enumerate(futures):
+            futures[n] = None  # a result is let go once used
+            assert future is not None
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                raise WorkerDied(
+                    "a worker process died (killed by a signal, perhaps for lack of memory) "
+                    "before it finished; nothing was reported for the files it held "
+                    "(--jobs 1 runs without workers)") from None
+            yield from results
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _Call.current = previous

@@ -167,3 +167,77 @@ def test_owner_that_a_rewrite_cannot_keep(repo: Path, monkeypatch: pytest.Monkey
     assert snapshot(repo) == before
     assert os.stat(repo / "start.sh").st_uid == 4242
     assert [p.name for p in repo.iterdir() if "entrylint" in p.name] == []
+
+
+# -- --jobs: a worker that is killed or runs out of memory ---------------------------------
+
+
+def _many(repo: Path, n: int = 24) -> None:
+    for i in range(n):
+        (repo / f"svc{i:02d}").mkdir()
+        (repo / f"svc{i:02d}" / "Dockerfile").write_text(f"FROM debian:12\nCMD app {i}\n")
+
+
+def test_a_killed_worker_stops_the_run_with_a_message(repo: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """multiprocessing.Pool waited forever for the chunk a SIGKILLed worker held (the OOM
+    killer does that); the run now ends at once, exit 2, saying what happened."""
+    import signal
+    import time
+
+    from cli_helpers import invoke_in
+
+    from entrylint import engine, workers
+
+    _many(repo)
+    monkeypatch.setattr(workers, "MIN_ITEMS_PER_WORKER", 4)
+    real = engine._lint_job
+
+    def lint_job(shared: object, job: engine._Job) -> object:
+        if job.path.parent.name == "svc13":
+            os.kill(os.getpid(), signal.SIGKILL)  # in the worker (forked: this is its copy)
+        return real(shared, job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_lint_job", lint_job)
+
+    def hung(*_: object) -> None:
+        raise TimeoutError("the run still waits for the killed worker")
+
+    previous = signal.signal(signal.SIGALRM, hung)  # a hang guard, not a timing
+    signal.alarm(60)
+    try:
+        start = time.monotonic()
+        r = invoke_in(repo, ["check", "--no-cache", "--jobs", "2", "."],
+                      catch_exceptions=False)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - start < 20
+    assert r.exit_code == 2, r.output
+    assert r.stderr == ("entrylint: error: a worker process died (killed by a signal, perhaps "
+                        "for lack of memory) before it finished; nothing was reported for "
+                        "the files it held (--jobs 1 runs without workers)\n")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_memory_error_names_the_file_and_the_rest_is_linted(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    from cli_helpers import invoke_in
+
+    from entrylint import engine, workers
+
+    _many(repo)
+    monkeypatch.setattr(workers, "MIN_ITEMS_PER_WORKER", 4)
+    real = engine.lint_model
+
+    def lint_model(model: object, rules: object) -> object:
+        if model.path.parent.name == "svc07":  # type: ignore[attr-defined]
+            raise MemoryError
+        return real(model, rules)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "lint_model", lint_model)
+    r = invoke_in(repo, ["check", "--no-cache", "--format", "concise", "--jobs", jobs, "."])
+    assert r.exit_code == 2, r.output
+    assert r.stderr == ("entrylint: error: svc07/Dockerfile: needs more memory to analyse "
+                        "than entrylint could get\n")
+    assert "svc08/Dockerfile:2:1: EL101" in r.stdout and "svc07/Dockerfile:2" not in r.stdout
