@@ -14,6 +14,8 @@ and ``entrylint check`` (run by pre-commit on every commit) must not pay for the
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,11 @@ _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSev
              "info": lsp.DiagnosticSeverity.Information}
 
 
+#: A lone surrogate (JSON lets a client send "\\ud800"): not encodable as UTF-8, so it is
+#: linted as U+FFFD, which is one UTF-16 unit too (every position stays where it was).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class EntrylintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("entrylint", __version__)
@@ -42,7 +49,7 @@ class EntrylintServer(LanguageServer):
         for uri, doc in self.workspace.text_documents.items():
             path = to_fs_path(uri)
             if path is not None:
-                out[Path(path)] = doc.source
+                out[Path(path)] = _LONE_SURROGATE.sub("\ufffd", doc.source)
         return out
 
     def relint(self, uri: str) -> None:
@@ -189,6 +196,23 @@ def make_server() -> EntrylintServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """pygls logs a message it cannot handle (not JSON, not an object) with its traceback:
+    the editor's log gets one line, its untrusted characters escaped, and the server goes on."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from entrylint.escape import terminal
+
+        why = f" ({record.exc_info[1]})" if record.exc_info and record.exc_info[1] else ""
+        return terminal(f"entrylint server: {record.levelname.lower()}: {record.getMessage()}"
+                        f"{why}")
+
+
 def serve(**_options: Any) -> None:
     """Speak LSP on standard input and output until the client says exit."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine())
+    log = logging.getLogger("pygls")
+    log.addHandler(handler)
+    log.propagate = False
     make_server().start_io()

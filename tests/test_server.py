@@ -200,3 +200,36 @@ def test_a_bad_configuration_is_a_message_not_a_crash(repo: Path) -> None:
         if client.proc.poll() is None:
             client.proc.kill()
             client.proc.wait()
+
+
+def test_hostile_client_input(repo: Path) -> None:
+    """A lone surrogate in an open document (JSON allows "\\ud800") is linted, not an
+    'Error in server: UnicodeEncodeError'; a message that is not JSON, or not an object, is
+    one line on stderr, no traceback, and the server goes on."""
+    client = Client(repo)
+    try:
+        client.request("initialize", {"processId": None, "rootUri": repo.as_uri(),
+                                      "capabilities": {}})
+        client.notify("initialized", {})
+        assert client.proc.stdin is not None
+        for body in (b"{abc}", b"[1, 2]"):
+            client.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            client.proc.stdin.flush()
+        uri = (repo / "Dockerfile").as_uri()
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "dockerfile", "version": 1,
+            "text": "FROM debian:12\nCMD node \ud800 x\n"}})
+        diags = client.diagnostics(uri)
+        assert [d["code"] for d in diags] == ["EL101", "EL104"]
+        assert diags[0]["range"]["end"] == {"line": 1, "character": 12}  # U+FFFD: 1 unit
+        assert client.request("shutdown", None) is None
+        client.notify("exit", {})
+        assert client.proc.wait(timeout=TIMEOUT) == 0
+        assert client.proc.stderr is not None
+        err = client.proc.stderr.read().decode()
+        assert "Traceback" not in err
+        assert err.count("\n") == 2 and err.startswith("entrylint server: error: "), err
+    finally:
+        if client.proc.poll() is None:
+            client.proc.kill()
+            client.proc.wait()
