@@ -252,9 +252,13 @@ def show(args: CheckArgs, result: Result, report: FixReport | None, loader: Conf
     terminal = "text" if args.output is not None else args.fmt
     url = docs_url(loader)
     if args.output is not None:
+        from entrylint.report_file import ReportPathError, write_report
+
         try:
-            args.output.write_text(render(args.fmt, diags, result.files, errors=result.errors,
-                                          docs_url=url), encoding="utf-8")
+            write_report(args.output, render(args.fmt, diags, result.files,
+                                             errors=result.errors, docs_url=url))
+        except ReportPathError as exc:
+            fail(f"{args.output}: the report is not written there: it {exc}")
         except OSError as exc:
             fail(f"{args.output}: cannot write the report: {exc.strerror or exc}")
     human = terminal in TEXT_FORMATS

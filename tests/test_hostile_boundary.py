@@ -166,3 +166,27 @@ def test_configuration_symlinked_inside_the_repository(tmp_path: Path) -> None:
              if ": EL" in line]
     assert sorted(rules) == [("Dockerfile", "EL101"), ("Dockerfile", "EL104"),
                              ("sub/Dockerfile", "EL104")], r.out  # sub: only select
+
+
+@pytest.mark.parametrize("target", ["{outside}/report.sarif", "../outside/report.sarif",
+                                    "{outside}/start.sh"])
+def test_output_through_a_symlink_out_of_the_repository(tmp_path: Path, outside: Path,
+                                                        target: str) -> None:
+    """A repository's `entrylint.sarif -> ~/.bashrc` (or a dangling link into another
+    directory) would make a CI job's `-o entrylint.sarif` write outside the checkout."""
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    os.symlink(target.format(outside=outside), repo / "entrylint.sarif")
+    r = entrylint(repo, "check", "--format", "sarif", "-o", "entrylint.sarif", "Dockerfile")
+    assert (r.code, r.err) == (2, "entrylint: error: entrylint.sarif: the report is not "
+                                  "written there: it is a symlink that points outside the "
+                                  "repository\n")
+    _untouched(outside)
+
+
+def test_output_through_a_symlink_inside_the_repository(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    (repo / "reports").mkdir()
+    os.symlink("reports/el.json", repo / "el.json")
+    r = entrylint(repo, "check", "--format", "json", "-o", "el.json", "Dockerfile")
+    assert r.code == 1, r.both
+    assert '"rule": "EL104"' in (repo / "reports" / "el.json").read_text()

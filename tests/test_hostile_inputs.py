@@ -200,6 +200,15 @@ def test_config_option_given_a_fifo(tmp_path: Path) -> None:
         2, "entrylint: error: conf.toml: cannot read: is not a regular file (a FIFO)\n")
 
 
+def test_output_to_a_fifo_nobody_reads(tmp_path: Path) -> None:
+    """Opening it for writing would block until a reader comes: an error at once instead."""
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    os.mkfifo(repo / "report.json")
+    r = entrylint(repo, "check", "--format", "json", "-o", "report.json", "Dockerfile")
+    assert (r.code, r.err) == (2, "entrylint: error: report.json: the report is not written "
+                                  "there: it is a FIFO that nobody reads\n")
+
+
 def test_changed_files_given_a_fifo(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
     os.mkfifo(repo / "start.sh")
