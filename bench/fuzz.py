@@ -37,8 +37,9 @@ def _save(kind: str, case: dict[str, str], error: BaseException) -> Path:
     body = json.dumps({"kind": kind, **case}, indent=2, ensure_ascii=False) + "\n"
     path = OUT / f"{kind}-{hashlib.sha256(body.encode()).hexdigest()[:12]}.json"
     path.write_text(body, encoding="utf-8")
-    print(f"{kind}: {type(error).__name__}: {error}\n  saved {path.relative_to(ROOT)}",
-          file=sys.stderr)
+    # the body too: in CI the clone is thrown away, and the log is where the input survives
+    print(f"{kind}: {type(error).__name__}: {error}\n  saved {path.relative_to(ROOT)}:\n"
+          f"{body}", file=sys.stderr)
     return path
 
 
