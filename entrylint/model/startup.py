@@ -200,6 +200,14 @@ class Follower:
     def _follow(self, argv: list[str | None], where: Instruction | None, stage: Stage,
                 depth: int, under_init: bool) -> Launch:
         if depth > MAX_CHAIN_DEPTH:
+            # said (EL100), not silent: what runs at the end of the chain is not checked
+            # (a loop, a.sh -> b.sh -> a.sh, has been checked whole: nothing to say)
+            name = argv[0] if argv else None
+            if name and all(s.container_path != name for s in self.scripts) \
+                    and all(u.path != name for u in self.unresolved):
+                self.unresolved.append(Unresolved(
+                    where, name, f"it is started {depth} levels deep in the start-up chain, "
+                                 f"and entrylint follows {MAX_CHAIN_DEPTH}"))
             return Launch("unknown", argv, where, how="chain too deep")
         self._follows += 1
         if self._follows > MAX_FOLLOWS:
