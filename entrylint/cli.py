@@ -60,6 +60,14 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_ERROR)
 
 
+def _a_directory(ctx: click.Context, param: click.Parameter, value: Path | None
+                 ) -> Path | None:
+    """click's ``file_okay=False`` refuses only regular files: a FIFO passed as a context."""
+    if value is not None and not value.is_dir():
+        raise click.BadParameter(f"{str(value)!r} is not a directory.", ctx, param)
+    return value
+
+
 @main.command()
 # readable=False: click would reject an unreadable file with a usage error; entrylint reports it
 # as it does one found in a directory ("permission denied", exit 2, the rest still linted).
@@ -97,6 +105,7 @@ def _fail(message: str) -> NoReturn:
                    "those of the repository whose start-up runs a changed shell script; "
                    "ignore other files.")
 @click.option("--context", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              callback=_a_directory,
               help="Build context directory (default: the Dockerfile's directory, or the "
                    "compose file's build.context).")
 @click.option("--target", help="Lint this stage instead of the last one.")

@@ -209,6 +209,13 @@ def test_output_to_a_fifo_nobody_reads(tmp_path: Path) -> None:
                                   "there: it is a FIFO that nobody reads\n")
 
 
+def test_context_given_a_fifo(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
+    os.mkfifo(repo / "ctx")
+    r = entrylint(repo, "check", "--context", "ctx", "Dockerfile")
+    assert r.code == 2 and "Invalid value for '--context': 'ctx' is not a directory." in r.err
+
+
 def test_changed_files_given_a_fifo(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
     os.mkfifo(repo / "start.sh")
