@@ -201,9 +201,11 @@ class Follower:
                 depth: int, under_init: bool) -> Launch:
         if depth > MAX_CHAIN_DEPTH:
             # said (EL100), not silent: what runs at the end of the chain is not checked
-            # (a loop, a.sh -> b.sh -> a.sh, has been checked whole: nothing to say)
+            # (a loop, a.sh -> b.sh -> a.sh or a script that re-execs itself with other
+            # arguments, has been checked whole: nothing to say)
             name = argv[0] if argv else None
-            if name and all(s.container_path != name for s in self.scripts) \
+            if name and len(self.scripts) >= MAX_CHAIN_DEPTH \
+                    and all(s.container_path != name for s in self.scripts) \
                     and all(u.path != name for u in self.unresolved):
                 self.unresolved.append(Unresolved(
                     where, name, f"it is started {depth} levels deep in the start-up chain, "
