@@ -215,4 +215,11 @@ def serve(**_options: Any) -> None:
     log = logging.getLogger("pygls")
     log.addHandler(handler)
     log.propagate = False
-    make_server().start_io()
+    try:
+        make_server().start_io()
+    except MemoryError:  # a Content-Length of 100 GB: pygls allocates it before reading
+        import sys
+
+        print("entrylint server: error: a message larger than the memory available (its "
+              "Content-Length); stopping", file=sys.stderr)
+        raise SystemExit(2) from None

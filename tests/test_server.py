@@ -233,3 +233,14 @@ def test_hostile_client_input(repo: Path) -> None:
         if client.proc.poll() is None:
             client.proc.kill()
             client.proc.wait()
+
+
+def test_a_content_length_beyond_memory(repo: Path) -> None:
+    """pygls allocates the announced length before it reads: a MemoryError was a traceback
+    (exit 1); now one line and exit 2."""
+    p = subprocess.run([sys.executable, "-m", "entrylint", "server"], cwd=repo,
+                       input=b"Content-Length: 99999999999999\r\n\r\n{}", capture_output=True,
+                       timeout=TIMEOUT)
+    assert (p.returncode, p.stderr.decode()) == (
+        2, "entrylint server: error: a message larger than the memory available (its "
+           "Content-Length); stopping\n")
