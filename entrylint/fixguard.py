@@ -322,13 +322,18 @@ def offer(model: ImageModel, message: str, edits: Iterable[Edit], changes: Itera
     """The fix, checked: None when a check refuses it; unsafe (with every reason in the
     message) when the builder or a check says so; else safe."""
     reasons = [r for r in unsafe if r]
+    edits = tuple(edits)
+    repo = next((s.from_repo for s in model.final.chain() if s.from_repo is not None), None)
+    if repo is not None and any(e.path == model.source.path for e in edits):
+        # the tables' facts are of that Dockerfile's base; the image by that name is
+        # whatever was last built and tagged so, maybe with other build arguments
+        reasons.append(f"{repo}, and the image by that name may not be what it builds today")
     for change in changes:
         verdict = change.check(model)
         if verdict.refuse is not None:
             return None
         if verdict.unsafe is not None and verdict.unsafe not in reasons:
             reasons.append(verdict.unsafe)
-    edits = tuple(edits)
     if reasons:
         return Fix(f"{message} (unsafe: {'; '.join(reasons)})", edits, Applicability.UNSAFE)
     return Fix(message, edits, Applicability.SAFE)

@@ -21,6 +21,8 @@ def at_instruction(rule: str, severity: Severity, model: ImageModel, ins: Instru
         return Diagnostic(rule, severity, ins.file.path, ins.start, max(end, ins.start),
                           message, fix)
     end = model.source.line_end(ins.start_line)
+    if model.inherited_start is not None and ins is model.inherited_at:
+        message += f" ({model.inherited_start})"
     return Diagnostic(rule, severity, model.source.path, ins.start, max(end, ins.start),
                       message, fix)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from entrylint import baseimages, facts, knowledge
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import init_fix, no_init_fix_reason
-from entrylint.model import ImageModel, Launch
+from entrylint.model import INTERACTIVE_SHELL, ImageModel, Launch
 from entrylint.rulekit import at_instruction, quote_argv
 
 ID = "EL104"
@@ -63,6 +63,8 @@ FIX += baseimages.init_fix_summary()
 def _non_reaping(candidate: Launch) -> bool:
     argv = [a or "" for a in candidate.argv]
     if candidate.kind == "program":
+        if candidate.shell_kind is not None and candidate.how == INTERACTIVE_SHELL:
+            return False  # a shell reaps what it inherits (docs/pid1-behaviour.md)
         if facts.server_program(argv[0]) in facts.FLAG_FIXABLE_SERVERS:
             return False  # uWSGI without --master: EL111 says which flags make it reap
         return not knowledge.reaps([facts.server_program(argv[0]), *argv[1:]])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,14 +32,21 @@ from entrylint.model.compose import (
 )
 from entrylint.model.context import BuildContext, display_path, find_repo_root
 from entrylint.model.imagefs import ContextFile
+from entrylint.model.repoimages import find_repo_image
 from entrylint.model.runscripts import run_scripts
 from entrylint.model.shellexec import ShellExec, analyse_shell_text
 from entrylint.model.stages import DEFAULT_PATH, Setting, Stage, build_stages, effective
-from entrylint.model.startup import Follower, Launch, Script, Unresolved
+from entrylint.model.startup import (
+    INTERACTIVE_SHELL,
+    Follower,
+    Launch,
+    Script,
+    Unresolved,
+)
 from entrylint.source import SourceError, SourceFile, read_source
 
 __all__ = [
-    "DEFAULT_PATH", "ComposeInfo", "ComposeInstruction", "ImageModel", "Launch", "Script",
+    "DEFAULT_PATH", "INTERACTIVE_SHELL", "ComposeInfo", "ComposeInstruction", "ImageModel", "Launch", "Script",
     "ServiceRun", "Setting", "ShellExec", "Stage", "Unresolved", "analyse_shell_text",
     "display_path", "find_compose",
     "find_repo_root", "load", "start_argv",
@@ -85,6 +93,11 @@ class ImageModel:
     #: (RUN, text) of the build-context scripts that the final stage's RUNs execute
     #: (``RUN /build/packages.sh``): what they install counts like the RUN's own text.
     run_scripts: list[tuple[Instruction, str]] = field(default_factory=list)
+    #: When start-up runs the CMD of the base image (no ENTRYPOINT/CMD of the Dockerfile
+    #: replaces it): where it comes from, in words, for the messages of findings located at
+    #: :attr:`inherited_at` (the FROM that brings it in).
+    inherited_start: str | None = None
+    inherited_at: Instruction | None = None
 
     def display(self, path: Path) -> str:
         return display_path(path)
@@ -103,6 +116,13 @@ class ImageModel:
                 continue
             if setting.instruction is None:
                 if setting.inherited in ("exec-wrapper", "init", "none"):
+                    continue
+                if setting.base_argv is not None and (setting is self.cmd
+                                                      or setting.inherited == "unknown"):
+                    # the base image's, from entrylint's table or the Dockerfile that builds it
+                    argv += setting.base_argv
+                    if setting.shell_form:
+                        break  # a shell-form ENTRYPOINT ignores CMD
                     continue
                 if assume_wrapper and setting is self.entrypoint:
                     continue
@@ -217,7 +237,81 @@ def _package_scripts(stage: Stage, context: BuildContext) -> dict[str, str] | No
 def _start_instruction(ep: Setting | None, cmd: Setting | None) -> Instruction | None:
     if ep is not None and ep.instruction is not None:
         return ep.instruction
+    if ep is not None and ep.inherited == "unknown" and ep.base_argv is not None:
+        return ep.base_from  # the base image's ENTRYPOINT: the FROM brings it in
+    if cmd is not None and cmd.instruction is None and cmd.base_argv is not None:
+        return cmd.base_from  # the base image's CMD: the FROM brings it in
     return cmd.instruction if cmd is not None else None
+
+
+def _inherited_start(ep: Setting | None, cmd: Setting | None, final: Stage) -> str | None:
+    """In words, that start-up runs the base image's ENTRYPOINT/CMD (None: the Dockerfile
+    says what it runs)."""
+    if ep is not None and ep.instruction is not None:
+        return None
+    own_ep = ep is not None and ep.inherited == "unknown" and ep.base_argv is not None
+    if not own_ep and (cmd is None or cmd.instruction is not None or cmd.base_argv is None):
+        return None
+    setting = ep if own_ep else cmd
+    assert setting is not None
+    ref = setting.base_name or final.base_ref
+    parts = []
+    if own_ep and ep is not None and ep.base_argv is not None:
+        parts.append(f"its `ENTRYPOINT {json.dumps(list(ep.base_argv))}`")
+    if cmd is not None and cmd.instruction is None and cmd.base_argv is not None:
+        parts.append(f"its `CMD {json.dumps(list(cmd.base_argv))}`")
+    text = f"start-up comes from the base image {ref}: {' and '.join(parts)}"
+    if not own_ep and ep is not None and ep.base_argv:
+        text += f", run by its ENTRYPOINT `{' '.join(ep.base_argv)}`"
+    return text + "; no ENTRYPOINT or CMD of this Dockerfile replaces it"
+
+
+#: Dockerfiles of the repository followed through ``FROM <image it builds>`` at most.
+MAX_REPO_DEPTH = 4
+
+
+def _repo_resolver(path: Path, repo_root: Path, build_context: BuildContext,
+                   depth: int) -> Callable[[str], tuple[Stage, str] | None]:
+    """Resolves ``FROM <image>`` to the final stage of the Dockerfile of the repository that
+    builds that image (its notes, and the files read, go to ``build_context``)."""
+
+    def resolve(ref: str) -> tuple[Stage, str] | None:
+        found = find_repo_image(ref, path, repo_root, build_context.read_files)
+        if found.unknown is not None:
+            build_context.notes.append(f"`FROM {ref}`: {found.unknown}: what that image "
+                                       "starts and holds is not known")
+            return None
+        image = found.image
+        if image is None:
+            return None
+        if depth >= MAX_REPO_DEPTH:
+            build_context.notes.append(f"`FROM {ref}`: more than {MAX_REPO_DEPTH} Dockerfiles "
+                                       "of the repository build on each other: not followed")
+            return None
+        try:
+            other = read_source(image.dockerfile, root=repo_root)
+        except SourceError as exc:
+            build_context.notes.append(f"`FROM {ref}`: {image.said} builds it from "
+                                       f"{display_path(image.dockerfile)}, which cannot be "
+                                       f"read ({exc})")
+            return None
+        build_context.read_files.append(image.dockerfile)
+        their = BuildContext(image.context, repo_root, image.dockerfile)
+        stages = build_stages(parse(other), their, {},
+                              _repo_resolver(image.dockerfile, repo_root, their, depth + 1))
+        build_context.read_files += [f for f in their.read_files
+                                     if f not in build_context.read_files]
+        named = [s for s in stages if image.target and s.name == image.target.lower()]
+        if not stages or (image.target and not named):
+            build_context.notes.append(f"`FROM {ref}`: {display_path(image.dockerfile)} has "
+                                       f"no stage {image.target or ''} to build it from")
+            return None
+        said = (f"`FROM {ref}` is the image that {display_path(image.dockerfile)} builds "
+                f"(said by {image.said})")
+        build_context.notes.append(f"{said}: its ENTRYPOINT, CMD and files are taken from there")
+        return (named[0] if named else stages[-1]), said
+
+    return resolve
 
 
 def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
@@ -226,7 +320,8 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
           service: ComposeService | None = None) -> ImageModel:
     df = parse(source)
     build_context = BuildContext(context, repo_root, path)
-    stages = build_stages(df, build_context, build_args)
+    stages = build_stages(df, build_context, build_args,
+                          _repo_resolver(path, repo_root, build_context, 0))
     if not stages:
         raise SourceError(path, "has no FROM instruction (not a Dockerfile?)")
     final = stages[-1]
@@ -266,6 +361,11 @@ def build(path: Path, source: SourceFile, context: Path, repo_root: Path, *,
             # the text maps byte for byte onto the file only when it is on one line
             offset = _args_offset(source, ins) if ins.start_line == ins.end_line else -1
             follower.inline_sources[ins.args] = (ins, offset)
+    if argv is not None and service is None:
+        model.inherited_start = _inherited_start(entrypoint, cmd, final)
+        if model.inherited_start is not None:
+            model.inherited_at = _start_instruction(entrypoint, cmd)
+            model.notes.append(model.inherited_start)
     if argv is not None:
         model.start = follower.follow(list(argv), _start_instruction(entrypoint, cmd), final)
         if entrypoint is not None and entrypoint.inherited == "init":

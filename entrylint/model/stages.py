@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,6 +51,9 @@ class Stage:
     #: PATH extends the base image's (``ENV PATH=/opt/bin:$PATH``), taken to be the usual
     #: one: right for finding scripts, not a fact a safe fix may rely on
     path_assumed: bool = False
+    #: ``base_stage`` is the final stage of another Dockerfile of the repository, which
+    #: builds the image this FROM names: in words, which and who says so
+    from_repo: str | None = None
 
     def all_of(self, keyword: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword == keyword]
@@ -113,6 +117,14 @@ class Setting:
     instruction: Instruction | None
     stage: Stage | None
     inherited: Literal["none", "exec-wrapper", "init", "unknown"] | None = None
+    #: Inherited from a base image whose Dockerfile entrylint's table has: its exec form
+    #: (``("irb",)`` from ``ruby:3``), and the FROM that brings it in (None: unknown).
+    base_argv: tuple[str, ...] | None = None
+    base_from: Instruction | None = None
+    #: the image it is inherited from, as the FROM names it
+    base_name: str | None = None
+    #: inherited (``base_argv``) from a shell-form instruction of another Dockerfile
+    shell_form: bool = False
 
     @property
     def exec_form(self) -> list[str] | None:
@@ -158,8 +170,12 @@ def _find_stage(stages: _Stages, ref: str) -> Stage | None:
     return found
 
 
-def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, str]
-                 ) -> list[Stage]:
+#: Finds the stage that builds an image of the repository (None: not one, or unknown).
+RepoResolver = Callable[[str], "tuple[Stage, str] | None"]
+
+
+def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, str],
+                 resolve: RepoResolver | None = None) -> list[Stage]:
     stages = _Stages()
     global_args: dict[str, str | None] = {}
     cur: Stage | None = None
@@ -174,11 +190,19 @@ def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, st
                 ref = substitute(ref, global_args)
             name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
             base_stage = _find_stage(stages, ref)
+            base_image = None if base_stage else knowledge.describe_base(ref)
+            from_repo = None
+            if base_image is not None and base_image.os is None and \
+                    base_image.entrypoint == "unknown" and resolve is not None:
+                got = resolve(ref)
+                if got is not None:
+                    base_stage, from_repo = got
+                    base_image = None
             fs = ImageFS(parent=base_stage.fs if base_stage else None,
                          has_base_dirs=ref.lower() != "scratch")
             cur = Stage(index=len(stages), name=name, from_instruction=ins, base_ref=ref,
-                        base_stage=base_stage,
-                        base_image=None if base_stage else knowledge.describe_base(ref), fs=fs)
+                        base_stage=base_stage, base_image=base_image, fs=fs,
+                        from_repo=from_repo)
             if base_stage is not None:
                 cur.env = dict(base_stage.env)
                 cur.workdir = base_stage.workdir
@@ -273,14 +297,48 @@ def _replay_run(ins: Instruction, stage: Stage, df: Dockerfile) -> None:
     replay_run(stage.fs, ins, rest, stage.env, stage.workdir)
 
 
+def _imported(setting: Setting | None, stage: Stage) -> Setting | None:
+    """An ENTRYPOINT/CMD that ``stage`` inherits from the image another Dockerfile of the
+    repository builds: known by its words, located at the FROM that brings it in (the
+    instruction is in the other file)."""
+    if setting is None:
+        return None
+    if setting.instruction is None:
+        return Setting(None, None, inherited=setting.inherited, base_argv=setting.base_argv,
+                       base_from=stage.from_instruction, base_name=stage.base_ref)
+    form = setting.instruction.exec_form
+    shell_form = form is None
+    if form is None:
+        owner = setting.stage or stage
+        form = [*owner.effective_shell(), setting.instruction.args]
+    if not form:
+        return None
+    return Setting(None, None, inherited="unknown", base_argv=tuple(form),
+                   base_from=stage.from_instruction, base_name=stage.base_ref,
+                   shell_form=shell_form)
+
+
 def effective(stage: Stage) -> tuple[Setting | None, Setting | None]:
     """The stage's effective ENTRYPOINT and CMD (Docker's inheritance rules)."""
     if stage.base_stage is not None:
         ep, cmd = effective(stage.base_stage)
+        if stage.from_repo is not None:
+            ep, cmd = _imported(ep, stage), _imported(cmd, stage)
+            if ep is not None and ep.base_argv is not None and cmd is not None and \
+                    cmd.base_argv is not None and ep.shell_form:
+                cmd = None  # a shell-form ENTRYPOINT ignores CMD
     else:
-        kind = stage.base_image.entrypoint if stage.base_image else "unknown"
-        ep = None if kind == "none" else Setting(None, None, inherited=kind)
-        cmd = Setting(None, None, inherited="unknown")
+        base = stage.base_image
+        kind = base.entrypoint if base is not None else "unknown"
+        ep_argv = base.entrypoint_argv if base is not None else None
+        ep = None if kind == "none" else Setting(None, None, inherited=kind,
+                                                 base_argv=ep_argv or None,
+                                                 base_from=stage.from_instruction,
+                                                 base_name=stage.base_ref)
+        cmd_argv = base.cmd_argv if base is not None else None
+        cmd = (None if cmd_argv == () else
+               Setting(None, None, inherited="unknown", base_argv=cmd_argv,
+                       base_from=stage.from_instruction, base_name=stage.base_ref))
     if stage.entrypoint is not None:
         ep = Setting(stage.entrypoint, stage)
         if stage.cmd is None:

@@ -85,6 +85,10 @@ LaunchKind = Literal["init", "wrapper", "shell-c", "script", "program", "swallow
                      "missing"]
 
 
+#: :attr:`Launch.how` of a shell started with no command and no script (``CMD ["bash"]``)
+INTERACTIVE_SHELL = "an interactive shell"
+
+
 @dataclass
 class Launch:
     """One process that start-up runs.  ``execs`` are what it replaces itself with (same PID),
@@ -361,7 +365,7 @@ class Follower:
             self.unresolved.append(Unresolved(where, script_path,
                                               self.why_missing(script_path, stage)))
             return Launch("missing", argv, where)
-        return Launch("program", argv, where, shell_kind=kind, how="an interactive shell")
+        return Launch("program", argv, where, shell_kind=kind, how=INTERACTIVE_SHELL)
 
     def _follow_text(self, argv: list[str | None], args: list[str | None], i: int, text: str,
                      where: Instruction | None, stage: Stage, depth: int, under_init: bool,
