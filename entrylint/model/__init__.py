@@ -46,7 +46,8 @@ from entrylint.model.startup import (
 from entrylint.source import SourceError, SourceFile, read_source
 
 __all__ = [
-    "DEFAULT_PATH", "INTERACTIVE_SHELL", "ComposeInfo", "ComposeInstruction", "ImageModel", "Launch", "Script",
+    "DEFAULT_PATH", "INTERACTIVE_SHELL", "ComposeInfo", "ComposeInstruction", "ImageModel",
+    "Launch", "Script",
     "ServiceRun", "Setting", "ShellExec", "Stage", "Unresolved", "analyse_shell_text",
     "display_path", "find_compose",
     "find_repo_root", "load", "start_argv",
