@@ -84,6 +84,46 @@ def literal(data: bytes, node: Node) -> str | None:
     return "".join(out)
 
 
+_PLAIN_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand_word(data: bytes, node: Node, values: dict[str, str]) -> str | None:
+    """The value of a word whose only expansions are ``$NAME``/``${NAME}`` of ``values``
+    (``bin/${RUN_NAME}``, ``"$APP_HOME/run"``), or None."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        part = stack.pop()
+        if part.type == "concatenation":
+            stack.extend(reversed(part.children))
+            continue
+        if part.type in ("simple_expansion", "expansion"):
+            m = _PLAIN_REF.fullmatch(node_text(data, part))
+            name = (m.group(1) or m.group(2)) if m is not None else None
+            if name is None or name not in values:
+                return None
+            out.append(values[name])
+        elif part.type == "string":
+            for child in part.children:
+                if child.type == '"':
+                    continue
+                if child.type == "string_content" and "\\" not in node_text(data, child):
+                    out.append(node_text(data, child))
+                elif child.type in ("simple_expansion", "expansion"):
+                    stack_value = expand_word(data, child, values)
+                    if stack_value is None:
+                        return None
+                    out.append(stack_value)
+                else:
+                    return None
+        else:
+            v = _literal_part(data, part)
+            if v is None:
+                return None
+            out.append(v)
+    return "".join(out)
+
+
 def _literal_part(data: bytes, node: Node) -> str | None:
     t = node.type
     if t == "word" or t == "number":
@@ -385,6 +425,46 @@ class ShellScript:
                                   if w.type != "comment"]
             stack.extend(node.named_children)
         return {k: v for k, v in found.items() if k not in twice}
+
+    def scalars(self) -> dict[str, tuple[str, int]]:
+        """Variables the script sets once, at its top level, to a literal word
+        (``RUN_NAME="pbh"``), with the byte where the assignment ends: after it, ``$RUN_NAME``
+        is that word.  One assigned anywhere else too (a branch, a loop, ``read``) is left out."""
+        if "scalars" not in self._facts:
+            self._facts["scalars"] = self._scalars()
+        return dict(self._facts["scalars"])
+
+    def _scalars(self) -> dict[str, tuple[str, int]]:
+        top: dict[str, tuple[str, int]] = {}
+        seen: dict[str, int] = {}
+        stack = [self.tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "variable_assignment":
+                name_node = node.child_by_field_name("name")
+                value = node.child_by_field_name("value")
+                if name_node is not None:
+                    key = node_text(self.data, name_node)
+                    seen[key] = seen.get(key, 0) + 1
+                    parent = node.parent
+                    if parent is not None and parent.type == "declaration_command":
+                        parent = parent.parent
+                    word = literal(self.data, value) if value is not None else ""
+                    if parent is not None and parent.type == "program" and word is not None \
+                            and node_text(self.data, node).startswith(key + "="):
+                        top[key] = (word, node.end_byte)
+            elif node.type == "for_statement":
+                var = node.child_by_field_name("variable")
+                if var is not None:
+                    seen[node_text(self.data, var)] = 2
+            elif node.type == "command":
+                name = node.child_by_field_name("name")
+                if name is not None and node_text(self.data, name) in ("read", "getopts",
+                                                                       "unset", "mapfile"):
+                    for w in node.named_children[1:]:
+                        seen[node_text(self.data, w)] = 2
+            stack.extend(node.named_children)
+        return {k: v for k, v in top.items() if seen.get(k) == 1}
 
     def trap_functions(self) -> frozenset[str]:
         """The functions that a ``trap`` runs (``trap term_handler INT TERM``)."""

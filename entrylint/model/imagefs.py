@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -244,6 +244,30 @@ class _Alias(_Tree):
 
 
 @dataclass
+class _Glob(_Alias):
+    """``cp dir/* dest/``: the entries ``*`` matches, put into ``dest``, which exists."""
+
+    recursive: bool = False
+
+    def provides(self, path: str) -> Raw | None:
+        rel = _under(path, self.dest)
+        if rel is None or rel == "":
+            return None  # dest and its parents are what they were
+        top = rel.split("/", 1)[0]
+        if top.startswith("."):
+            return None  # `*` matches no dotfile
+        if "/" in rel and not self.recursive:
+            return None  # without -r, cp leaves directories out
+        got = self.inside(path, rel)
+        if got is DIR and not self.recursive:
+            return None
+        return got
+
+    def may_write(self, path: str) -> str | None:
+        return None
+
+
+@dataclass
 class _Maybe(_Write):
     """A write whose destinations are unknown below ``dest`` (``ADD`` of an archive, a source
     named by a variable, an unknown destination): it never hides what a known write put."""
@@ -460,6 +484,27 @@ class ImageFS:
                 f"copied by {_quote_ins(ins)} from {src}, which entrylint cannot see", ins)))
         if move:
             self.writes.append(_Remove(ins, real))
+
+    def copy_contents(self, ins: Instruction, src: str, dest: str, *, recursive: bool,
+                      move: bool) -> None:
+        """``RUN cp src/* dest/``: the entries of directory ``src`` that ``*`` matches (not the
+        dotfiles; without ``-r`` not the directories) put into the directory ``dest``."""
+        upto = len(self.writes)
+
+        def earlier(p: str) -> Raw | None:
+            return self.resolve(p, upto)[1]
+
+        self.writes.append(_Glob(ins, dest, src, earlier, src, recursive=recursive))
+        if move:
+            self.writes.append(_Remove(ins, src))
+            self.writes.append(_MakeDir(ins, src))
+
+    def set_mode(self, ins: Instruction, path: str, mode: str) -> None:
+        """``RUN chmod MODE path`` of a file whose bytes are known: the file keeps its bytes
+        and has that mode, also where a ``COPY --from`` takes it (which keeps modes)."""
+        real, got = self.resolve(path)
+        if isinstance(got, (ContextFile, HeredocFile)):
+            self.writes.append(_Put(ins, real, replace(got, chmod=mode)))
 
     def make_dir(self, ins: Instruction, path: str) -> None:
         self.writes.append(_MakeDir(ins, path))

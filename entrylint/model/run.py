@@ -10,12 +10,22 @@ else a ``RUN`` does is unknown, and never hides a file a known write put.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 from entrylint.dockerfile import Instruction
 from entrylint.model.imagefs import ImageFS, substitute_or_none
 from entrylint.shell import Command, ShellScript, literal, node_text
 
 _SKIP_WRAPPERS = frozenset({"sudo", "command", "builtin", "nohup"})
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+
+
+def _dir_star(src: str) -> str | None:
+    """``dir/*`` -> ``dir`` (a directory named without wildcards), else None."""
+    head, _, tail = src.rpartition("/")
+    if tail != "*" or any(c in head for c in "*?[") or not head:
+        return None
+    return head
 
 
 def _words(cmd: Command, env: dict[str, str | None]) -> list[str | None]:
@@ -27,8 +37,10 @@ def _words(cmd: Command, env: dict[str, str | None]) -> list[str | None]:
             if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
                 text = text[1:-1]
             v = substitute_or_none(text, env)
-            if v is not None and any(c in v for c in "`$(){}*?[]"):
-                v = None
+            if v is not None and any(c in v for c in "`$(){}*?[]") and not (
+                    text == node_text(cmd.source, w) and _dir_star(v) is not None
+                    and not any(c in v[:-1] for c in "`$(){}*?[]")):
+                v = None  # but `dir/*` unquoted stays: cp replays it
         out.append(v)
     return out
 
@@ -59,9 +71,33 @@ def _operands(args: list[str | None], with_value: frozenset[str] = frozenset()
     return opts, operands
 
 
+#: Reads the text of a build-context script at a container path (None: not one, or unread).
+ScriptReader = Callable[[str], "str | None"]
+#: Scripts run by scripts that a RUN runs, at most this deep.
+MAX_SCRIPT_DEPTH = 3
+
+
+def _script_run(name: str, argv: list[str | None]) -> str | None:
+    """The script that a command of RUN runs: ``sh build.sh``, ``./build.sh``, ``. x.sh``."""
+    if name in _SHELLS:
+        rest = argv[1:]
+        while rest and rest[0] is not None and rest[0].startswith("-") and rest[0] != "-":
+            if rest[0] in ("-c", "-o", "+o"):
+                return None  # `sh -c TEXT`: a command line, not a script
+            rest = rest[1:]
+        return rest[0] if rest and rest[0] is not None and rest[0] != "-" else None
+    if name in (".", "source"):
+        return argv[1] if len(argv) > 1 else None
+    first = argv[0]
+    if first is not None and (first.startswith(("./", "/")) and first.endswith(".sh")):
+        return first
+    return None
+
+
 def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | None],
-               workdir: str) -> None:
-    """Replay the file commands of ``RUN text`` into ``fs``."""
+               workdir: str, read_script: ScriptReader | None = None, depth: int = 0) -> None:
+    """Replay the file commands of ``RUN text`` into ``fs`` (and, with ``read_script``, of the
+    build-context scripts it runs, in the directory it runs them from)."""
     script = ShellScript(data=text.encode("utf-8", errors="surrogateescape"))
     cwd = workdir
     for cmd in script.iter_commands():
@@ -76,6 +112,12 @@ def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | No
         def at(p: str, cwd: str = cwd) -> str:
             return posixpath.normpath(posixpath.join(cwd, p))
 
+        ran = _script_run(name, argv) if read_script is not None else None
+        if ran is not None and read_script is not None and depth < MAX_SCRIPT_DEPTH:
+            body = read_script(at(ran))
+            if body is not None:
+                replay_run(fs, ins, body, env, cwd, read_script, depth + 1)
+            continue
         if name == "cd":
             if args and args[0] is not None:
                 cwd = at(args[0])
@@ -112,6 +154,14 @@ def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | No
             if dest is None:
                 continue
             for src in srcs:
+                if src is not None and _dir_star(src) is not None and (
+                        len(srcs) > 1 or dest.endswith("/") or fs.is_dir(at(dest))):
+                    # `cp script/* out/`: what script/ holds (no dotfiles), into out/
+                    fs.copy_contents(ins, at(_dir_star(src) or "."), at(dest),
+                                     recursive=bool(opts & {"-r", "-R", "-a", "--recursive",
+                                                            "--archive"}),
+                                     move=name == "mv")
+                    continue
                 if src is None or any(c in src for c in "*?["):
                     continue
                 dst = at(dest)
@@ -140,6 +190,9 @@ def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | No
                 mode.isdigit() and any(int(c) & 1 for c in mode[-3:]))
             if executable:
                 fs.made_executable += [at(o) for o in ops[1:] if o is not None]
+                for o in ops[1:]:
+                    if o is not None:
+                        fs.set_mode(ins, at(o), mode)
         elif name in ("curl", "wget"):
             flag = "-o" if name == "curl" else "-O"
             long = "--output" if name == "curl" else "--output-document"

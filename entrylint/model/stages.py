@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,8 +23,9 @@ from entrylint.dockerfile import (
 )
 from entrylint.knowledge import BaseImage, ShellKind
 from entrylint.model.context import BuildContext
-from entrylint.model.imagefs import ImageFS
-from entrylint.model.run import replay_run
+from entrylint.model.imagefs import ContextFile, ImageFS
+from entrylint.model.run import ScriptReader, replay_run
+from entrylint.source import SourceError
 
 #: The PATH of nearly every Linux base image; ``ENV PATH=/opt/app/bin:$PATH`` extends it.
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -54,6 +56,8 @@ class Stage:
     #: ``base_stage`` is the final stage of another Dockerfile of the repository, which
     #: builds the image this FROM names: in words, which and who says so
     from_repo: str | None = None
+    #: build-context scripts whose file commands RUN replay read so far
+    replayed_scripts: int = 0
 
     def all_of(self, keyword: str) -> list[Instruction]:
         return [i for i in self.instructions if i.keyword == keyword]
@@ -249,7 +253,7 @@ def build_stages(df: Dockerfile, context: BuildContext, build_args: dict[str, st
         elif kw in ("COPY", "ADD"):
             _replay_copy(ins, cur, stages, context, esc)
         elif kw == "RUN":
-            _replay_run(ins, cur, df)
+            _replay_run(ins, cur, df, _script_reader(cur, context))
     return stages
 
 
@@ -280,21 +284,46 @@ def _replay_copy(ins: Instruction, stage: Stage, stages: _Stages, context: Build
                   from_fs=from_fs, from_label=label, chmod=flags.get("chmod"))
 
 
-def _replay_run(ins: Instruction, stage: Stage, df: Dockerfile) -> None:
+#: Build-context scripts whose file commands are replayed per stage, at most.
+MAX_REPLAYED_SCRIPTS = 20
+
+
+def _script_reader(stage: Stage, context: BuildContext) -> ScriptReader:
+    """Reads a build-context script that a RUN of ``stage`` runs (``RUN sh build.sh``), as
+    the stage's filesystem has it then."""
+
+    def read(path: str) -> str | None:
+        if stage.replayed_scripts >= MAX_REPLAYED_SCRIPTS:
+            return None
+        got = stage.fs.file(path)
+        if got is None or not isinstance(got[1], ContextFile):
+            return None
+        text = context.read(got[1].path)
+        if isinstance(text, SourceError):
+            return None
+        stage.replayed_scripts += 1
+        return text.text
+
+    return read
+
+
+def _replay_run(ins: Instruction, stage: Stage, df: Dockerfile, read: ScriptReader) -> None:
     _, rest = ins.flags_and_rest()
     form = parse_json_array(rest)
     if form is not None:
         if form and knowledge.program_name(form[0]) in ("sh", "bash", "ash") and "-c" in form:
             i = form.index("-c")
             if i + 1 < len(form):
-                replay_run(stage.fs, ins, form[i + 1], stage.env, stage.workdir)
+                replay_run(stage.fs, ins, form[i + 1], stage.env, stage.workdir, read)
+        elif form:
+            replay_run(stage.fs, ins, shlex.join(form), stage.env, stage.workdir, read)
         return
     if ins.heredocs and rest.lstrip().startswith("<<"):
         for h in ins.heredocs:
             body = h.body(df.source).decode("utf-8", errors="replace")
-            replay_run(stage.fs, ins, body, stage.env, stage.workdir)
+            replay_run(stage.fs, ins, body, stage.env, stage.workdir, read)
         return
-    replay_run(stage.fs, ins, rest, stage.env, stage.workdir)
+    replay_run(stage.fs, ins, rest, stage.env, stage.workdir, read)
 
 
 def _imported(setting: Setting | None, stage: Stage) -> Setting | None:

@@ -31,6 +31,7 @@ from entrylint.shell import (
     ShellScript,
     Terminal,
     evaluate_arg_test,
+    expand_word,
     literal,
     node_text,
     shebang_interpreter,
@@ -707,9 +708,11 @@ _ARRAY = re.compile(r'^"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?$')
 
 
 def _substitute_args(command: Command, words: list[Node], args: list[str | None],
-                     arrays: dict[str, list[str | None]] | None = None) -> list[str | None]:
+                     arrays: dict[str, list[str | None]] | None = None,
+                     scalars: dict[str, str] | None = None) -> list[str | None]:
     """The words, with ``"$@"`` replaced by ``args``, ``"${ARR[@]}"`` by a literal array's
-    words, and ``$(which app)`` / ``$(command -v app)`` by ``app``."""
+    words, ``$(which app)`` / ``$(command -v app)`` by ``app``, and ``$NAME`` of a variable
+    the script set once before to a literal word by that word."""
     out: list[str | None] = []
     for w in words:
         text = command.word_text(w)
@@ -725,6 +728,8 @@ def _substitute_args(command: Command, words: list[Node], args: list[str | None]
             elif array is not None and arrays is not None and array.group(1) in arrays:
                 out += arrays[array.group(1)]
                 continue
+            elif scalars:
+                value = expand_word(command.source, w, scalars)
         out.append(value)
     return out
 
@@ -769,7 +774,9 @@ def exec_targets(script: ShellScript, term: Terminal,
     words = command.exec_target() if command.is_exec else \
         command.words[1:] if command.name in ("eval", "command") else command.words
     arrays = script.arrays()
-    plain = _substitute_args(command, words, script_args, arrays)
+    scalars = {k: v for k, (v, end) in script.scalars().items()
+               if end <= command.node.start_byte}
+    plain = _substitute_args(command, words, script_args, arrays, scalars)
     if not any(command.word_text(w) in _ALL_ARGS for w in words):
         return [plain]
     candidates = [plain]
@@ -782,7 +789,7 @@ def exec_targets(script: ShellScript, term: Terminal,
             if holds is True:
                 keep_plain = False  # `if [ "$1" = web ]; then set -- gunicorn …` with web
             new_args = _substitute_args(c, c.words[2:], script_args, arrays)
-            candidates.append(_substitute_args(command, words, new_args, arrays))
+            candidates.append(_substitute_args(command, words, new_args, arrays, scalars))
     if not keep_plain:
         candidates.remove(plain)
     plausible = [a for a in candidates if _plausible_command(a)]
