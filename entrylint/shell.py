@@ -689,12 +689,24 @@ class ShellScript:
             return terms
         return []
 
+    def _writes_a_file(self, redirect: Node) -> bool:
+        """Whether a redirect sends output to a file (not ``>&2``, ``2>&1``, ``/dev/null``)."""
+        ops = [c for c in redirect.children if c.type != "file_descriptor"]
+        if not ops or node_text(self.data, ops[0]) not in (">", ">>", "&>", "&>>", ">|"):
+            return False  # `>&2` duplicates a descriptor; `<` reads
+        dest = node_text(self.data, ops[-1]).strip("\"'")
+        return dest not in ("/dev/null", "/dev/stderr", "/dev/stdout", "/dev/tty",
+                            "/proc/1/fd/1", "/proc/1/fd/2")
+
     def _is_tail_noise(self, stmt: Node) -> bool:
         """``exit``, ``echo done`` and the like after the real last command."""
         node = stmt
         if node.type == "redirected_statement":
             body = node.child_by_field_name("body")
-            if body is None:
+            if body is None or any(self._writes_a_file(r) for r in node.children
+                                   if r.type == "file_redirect"):
+                # `echo "time=$(date)" >> "$GITHUB_OUTPUT"`: its output is kept, and an
+                # `exec` of the command before would lose it
                 return False
             node = body
         if node.type != "command":

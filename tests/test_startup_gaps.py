@@ -194,6 +194,17 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
                     "ENTRYPOINT [\"sh\", \"-c\", \"java $JAVA_OPTS -jar /app.jar\"]\n",
       "app.jar": ""},
      [("EL105", "Dockerfile", 3), ("EL104", "Dockerfile", 3)]),
+    # a last `echo` that only logs is no command: the app before it is what lacks `exec`
+    ("tail-echo-logs",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nmyserver --port 80\necho \"server stopped\" >&2\n"},
+     [("EL103", "boot.sh", 2), ("EL104", "Dockerfile", 3)]),
+    # ... but one that writes a file (a GitHub Action's output) is the last command: an exec
+    # of the app would lose it, and the shell stays PID 1 (it reaps)
+    ("tail-echo-writes-file",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nmyserver --port 80\necho \"time=$(date)\" >> $GITHUB_OUTPUT\n"},
+     []),
     # ... one that logs and then kills the job forwards it: correct supervision
     ("trap-logs-then-kills",
      {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
