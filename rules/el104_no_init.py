@@ -7,7 +7,11 @@ Flask and Django dev servers, Tornado, waitress, uWSGI without `--master`, node 
 Python apps all left every orphan a zombie.  Servers measured to reap as PID 1 (gunicorn, uWSGI
 with `--master`, Apache httpd; nginx, postgres and php-fpm from their source) are not reported,
 nor is an init in front (tini, dumb-init, docker-init, catatonit, s6-overlay's `/init`, runit,
-supervisord, systemd), nor a service that compose runs with `init: true`.
+supervisord, systemd), nor a service that compose runs with `init: true`, nor an interactive
+shell (`CMD ["bash"]`: a shell reaps what it inherits).  A Dockerfile that sets no
+ENTRYPOINT or CMD runs its base image's: `FROM ruby:3` alone starts `irb`, `FROM node:22`
+starts `node` through `docker-entrypoint.sh` (from entrylint's base-image table, or from the
+Dockerfile of the repository that builds the base image); the message says so.
 
 A small init fixes it: `ENTRYPOINT ["tini", "--"]` reaps orphans and forwards signals.
 """
