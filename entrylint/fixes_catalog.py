@@ -90,6 +90,8 @@ def copy_chmod_fix(model: ImageModel, script: Script) -> Fix | None:
     ins = script.origin
     if ins is None or ins.keyword not in ("COPY", "ADD") or script.chmod is not None:
         return None
+    if not any(i is ins for i in model.dockerfile.instructions):
+        return None  # a COPY of another Dockerfile (one that builds the base image)
     flags, rest = ins.flags_and_rest()
     if "from" in flags or "chmod" in flags:
         return None

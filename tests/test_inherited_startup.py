@@ -118,3 +118,14 @@ def test_ambiguous_base_is_said_in_verbose(repo: Path) -> None:
     _write(repo, CASES[8][1])
     r = invoke_in(repo, ["check", "--verbose", "docker/app.Dockerfile"])
     assert "acme-base is built by several Dockerfiles of the repository" in r.stderr
+
+
+def test_repo_built_base_fix_never_edits_the_wrong_file(repo: Path) -> None:
+    # boot.sh is mode 0644 and the base's COPY has no --chmod: EL112, but its COPY is in the
+    # other Dockerfile, so no fix may edit this one at that COPY's offsets
+    files = dict(CASES[7][1])
+    _write(repo, files)
+    (repo / "docker/boot.sh").chmod(0o644)
+    r = invoke_in(repo, ["check", "--format", "json", "docker/app.Dockerfile"])
+    found = {d["rule"]: d for d in json.loads(r.stdout)}
+    assert found["EL112"]["fix"] is None, r.output
