@@ -24,6 +24,19 @@ CASES: list[tuple[str, dict[str, str], str, list[tuple[str, str, int]]]] = [
     ("python-via-stage", {"Dockerfile": "FROM python:3.12 AS base\nRUN pip install x\n"
                                         "FROM base\nRUN pip install y\n"},
      "Dockerfile", [("EL104", "Dockerfile", 1)]),
+    # every compose service that runs the image gives its own command: python3 never runs
+    ("python-compose-commands",
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install flask\n",
+      "docker-compose.yml": "services:\n  web:\n    build: .\n"
+                            "    command: [\"gunicorn\", \"app:app\"]\n"},
+     "Dockerfile", []),
+    # ... but one that runs it as it is starts python3
+    ("python-compose-one-plain",
+     {"Dockerfile": "FROM python:3.12-slim\nRUN pip install flask\n",
+      "docker-compose.yml": "services:\n  web:\n    build: .\n"
+                            "    command: [\"gunicorn\", \"app:app\"]\n"
+                            "  shell:\n    build: .\n"},
+     "Dockerfile", [("EL104", "Dockerfile", 1)]),
     # a new ENTRYPOINT resets the inherited CMD: `exec "$@"` has nothing to run
     ("entrypoint-resets-cmd",
      {"Dockerfile": "FROM ruby:3.3\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n",
@@ -73,6 +86,10 @@ CASES: list[tuple[str, dict[str, str], str, list[tuple[str, str, int]]]] = [
 ]
 
 
+def _files(case: str) -> dict[str, str]:
+    return dict(next(c[1] for c in CASES if c[0] == case))
+
+
 def _write(repo: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +119,7 @@ def test_base_cmd_message_says_where_it_comes_from(repo: Path) -> None:
 
 
 def test_repo_built_base_is_said_and_fix_is_unsafe(repo: Path) -> None:
-    files = dict(CASES[7][1])
+    files = dict(_files("makefile-built-base"))
     files["docker/boot.sh"] = "#!/bin/sh\nset -e\nexec myserver --port 80\n"
     _write(repo, files)
     r = invoke_in(repo, ["check", "--verbose", "--format", "json", "docker/app.Dockerfile"])
@@ -115,7 +132,7 @@ def test_repo_built_base_is_said_and_fix_is_unsafe(repo: Path) -> None:
 
 
 def test_ambiguous_base_is_said_in_verbose(repo: Path) -> None:
-    _write(repo, CASES[8][1])
+    _write(repo, _files("ambiguous-base"))
     r = invoke_in(repo, ["check", "--verbose", "docker/app.Dockerfile"])
     assert "acme-base is built by several Dockerfiles of the repository" in r.stderr
 
@@ -123,7 +140,7 @@ def test_ambiguous_base_is_said_in_verbose(repo: Path) -> None:
 def test_repo_built_base_fix_never_edits_the_wrong_file(repo: Path) -> None:
     # boot.sh is mode 0644 and the base's COPY has no --chmod: EL112, but its COPY is in the
     # other Dockerfile, so no fix may edit this one at that COPY's offsets
-    files = dict(CASES[7][1])
+    files = dict(_files("makefile-built-base"))
     _write(repo, files)
     (repo / "docker/boot.sh").chmod(0o644)
     r = invoke_in(repo, ["check", "--format", "json", "docker/app.Dockerfile"])

@@ -404,6 +404,12 @@ def load(path: Path, *, context: Path | None = None, target: str | None = None,
     model = build(path, source, ctx, root, target=target, build_args=build_args or {},
                   compose_init=compose.init, compose_stop_signal=compose.stop_signal)
     model.read_files += compose.read
+    if model.inherited_start is not None and compose.services and all(
+            s.command is not None or s.entrypoint is not None for s in compose.services):
+        # what runs is each service's own command: the base image's CMD never does
+        model.notes.append(f"{model.inherited_start}, but every compose service that runs the "
+                           "image replaces it: that start-up is not judged")
+        model.start, model.inherited_start, model.inherited_at = None, None, None
     for n, service in enumerate(compose.services):
         if n == MAX_SERVICE_RUNS:
             model.notes.append(f"more than {MAX_SERVICE_RUNS} compose services run the image: "
