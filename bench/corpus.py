@@ -43,7 +43,7 @@ else:  # pragma: no cover
 RULES = ("EL101", "EL102", "EL103", "EL104", "EL105")
 #: rule -> {"script": rule it counts as in a script, "dockerfile": … in the Dockerfile}
 Aliases = dict[str, dict[str, str]]
-SPLITS = ("dev", "heldout", "heldout2")
+SPLITS = ("dev", "heldout", "heldout2", "heldout3")
 
 
 @dataclass(frozen=True)

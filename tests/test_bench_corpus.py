@@ -116,7 +116,7 @@ def test_a_second_heldout_split_is_scored_on_its_own(corpus: ModuleType, checkou
     text = corpus.render(res["summary"], res["outcomes"], res["scores"], res["mistakes"])
     assert "heldout2 EL101: P 1.00  R 1.00  (1 0 0)" in text
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[case]]\nrepo = "acme/one"\ndockerfile = "Dockerfile"\nsplit = "heldout3"\n',
+    bad.write_text('[[case]]\nrepo = "acme/one"\ndockerfile = "Dockerfile"\nsplit = "nosuchsplit"\n',
                    encoding="utf-8")
     with pytest.raises(ValueError):
         corpus.read_labels(bad)
