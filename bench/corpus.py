@@ -454,6 +454,9 @@ def render(summ: dict[str, Any], outcomes: Sequence[Outcome],
     if scores is not None:
         lines += ["", "hand labels: precision / recall (tp fp fn)"]
         for split in SPLITS:
+            if not any(scores[split][r].tp + scores[split][r].fp + scores[split][r].fn
+                       for r in RULES):
+                continue  # no case (a held-out split whose cases have moved to dev)
             for rule in RULES:
                 sc = scores[split][rule]
                 lines.append(f"  {split:8} {rule}: P {_fmt(sc.precision)}  R {_fmt(sc.recall)}"
