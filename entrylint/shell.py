@@ -40,6 +40,19 @@ def _parse(data: bytes) -> tree_sitter.Tree:
     return _parser().parse(data)
 
 
+def shared_script(data: bytes, base: int = 0) -> ShellScript:
+    """The :class:`ShellScript` of ``data``, one per distinct text and base in a process: what
+    it works out (its commands, functions, the terminal walk per argument list) is then
+    worked out once for every Dockerfile that runs the same script.  A script is never
+    changed once parsed, so sharing it is safe."""
+    return _shared_script(data, base)
+
+
+@lru_cache(maxsize=128)
+def _shared_script(data: bytes, base: int) -> ShellScript:
+    return ShellScript(data=data, base=base)
+
+
 def __getattr__(name: str) -> Any:
     """``shell.Node`` at run time (annotations import it under TYPE_CHECKING instead)."""
     if name == "Node":
@@ -266,6 +279,11 @@ class ShellScript:
     functions: dict[str, Node] = field(init=False, default_factory=dict)
     _commands: list[Command] | None = field(init=False, default=None, repr=False)
     _facts: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
+    _command_memo: dict[tuple[int, int, str, bool], Command | None] = field(
+        init=False, default_factory=dict, repr=False)
+    #: The terminal walk per argument list (every rule and the model ask for it).
+    _terminal_memo: dict[tuple[str | None, ...] | None, list[Terminal]] = field(
+        init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.tree = _parse(self.data)
@@ -274,6 +292,8 @@ class ShellScript:
 
     # -- structure --------------------------------------------------------------------------
     def _collect_functions(self, node: Node) -> None:
+        if b"(" not in self.data and b"function" not in self.data:
+            return  # `name()`, `name ( )` and `function name` need one of them: no walk
         for child in descendants(node, skip=("command_substitution",)):
             if child.type == "function_definition":
                 name = child.child_by_field_name("name")
@@ -316,6 +336,16 @@ class ShellScript:
         return out
 
     def _command(self, node: Node, context: Terminal | str, *, redirected: bool) -> Command | None:
+        """The :class:`Command` of a ``command`` node, built once per node, context and
+        redirection (the terminal walk and the rules ask for the same statements again)."""
+        ctx = context if isinstance(context, str) else "plain"
+        key = (node.id, node.start_byte, ctx, redirected)
+        memo = self._command_memo
+        if key not in memo:
+            memo[key] = self._build_command(node, ctx, redirected=redirected)
+        return memo[key]
+
+    def _build_command(self, node: Node, ctx: str, *, redirected: bool) -> Command | None:
         name_node = node.child_by_field_name("name")
         words: list[Node] = []
         assignments = False
@@ -336,7 +366,6 @@ class ShellScript:
         name = None
         if name_node is not None and words:
             name = literal(self.data, words[0])
-        ctx = context if isinstance(context, str) else "plain"
         return Command(node=node, name=name, words=words, redirected=redirected,
                        context=ctx, assignments=assignments,  # type: ignore[arg-type]
                        source=self.data)
@@ -563,10 +592,22 @@ class ShellScript:
         """The command that runs last on each path through the script.
 
         With ``args`` (the script's arguments, when known) a ``case "$1" in`` takes only the
-        arm that matches, as the shell would."""
+        arm that matches, as the shell would.  Walked once per argument list: the list
+        returned is the caller's, the terminals in it are shared (never change them)."""
+        key = None if args is None else tuple(args)
+        if key not in self._terminal_memo:
+            self._terminal_memo[key] = self._walk_terminals(args)
+        return list(self._terminal_memo[key])
+
+    def _walk_terminals(self, args: list[str | None] | None) -> list[Terminal]:
         self._args = args
         try:
             terms = self._terminals_of(self.statements(self.tree.root_node), 0, [])
+        except RecursionError:
+            # hundreds of nested `if`s or subshells (no real start script): this script's
+            # end is unknown, but the Dockerfile and its other facts are still linted
+            return [Terminal("unknown", None, self.tree.root_node,
+                             reason="nested too deeply to follow")]
         finally:
             self._args = None
         if self.has_errors and all(t.kind == "unknown" for t in terms):

@@ -84,3 +84,51 @@ def test_long_and_chain_flattens_without_recursion() -> None:
     assert parts is not None and len(parts) == n
     assert [sh.data[p.start_byte:p.end_byte] for p in parts[:2]] == [b"c0", b"c1"]
 
+
+
+def test_terminal_walk_is_remembered_per_argument_list() -> None:
+    """Every rule asks for the same walk: it is done once per argument list, and a caller
+    that changes the list it got does not change what the next caller gets."""
+    src = 'case "$1" in\n  web) exec gunicorn ;;\n  *) celery ;;\nesac\n'
+    sh = ShellScript(src.encode())
+    first = sh.terminals(["web"])
+    first.clear()
+    again = sh.terminals(["web"])
+    assert [(t.kind, t.command.name if t.command else None) for t in again] == \
+        [("exec", "exec")]
+    assert again[0] is sh.terminals(["web"])[0]  # shared, not walked again
+    assert [t.kind for t in sh.terminals(["worker"])] == ["child"]
+    assert len(sh.terminals()) == 2
+
+
+def test_commands_are_built_once_per_node() -> None:
+    sh = ShellScript(b"cd /srv\nexec app --port 80\n")
+    (c1, c2) = sh.iter_commands()
+    term = sh.terminals()[0]
+    assert term.command is c2  # the walk reuses the command the rules listed
+    assert [c1.name, c2.name] == ["cd", "exec"]
+
+
+def test_shared_script_is_one_object_per_text() -> None:
+    from entrylint.shell import shared_script
+
+    a = shared_script(b"#!/bin/sh\nexec app\n")
+    assert shared_script(b"#!/bin/sh\nexec app\n") is a
+    assert shared_script(b"#!/bin/sh\nexec app\n", base=7) is not a
+    assert shared_script(b"#!/bin/sh\nexec app\n", base=7).base == 7
+
+
+def test_functions_found_without_parentheses_precheck_missing_none() -> None:
+    """The walk for function definitions is skipped only when no definition can exist."""
+    assert set(ShellScript(b"function main { exec app; }\nmain\n").functions) == {"main"}
+    assert set(ShellScript(b"main ( ) { exec app; }\nmain\n").functions) == {"main"}
+    assert ShellScript(b"exec app\n").functions == {}
+
+
+def test_too_deep_script_gives_an_unknown_end_not_an_error() -> None:
+    n = 5000
+    sh = ShellScript(("if true; then\n" * n + "app\n" + "fi\n" * n).encode())
+    (term,) = sh.terminals()
+    assert term.kind == "unknown" and "nested too deeply" in term.reason
+    shallow = ShellScript(("if true; then\n" * 50 + "app\n" + "fi\n" * 50).encode())
+    assert [t.kind for t in shallow.terminals()] == ["child"]

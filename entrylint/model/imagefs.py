@@ -299,6 +299,8 @@ class ImageFS:
     #: container path -> the RUN that rewrote the file in place (``sed -i``, ``dos2unix``)
     rewritten: dict[str, Instruction] = field(default_factory=dict)
     _cache: dict[tuple[str, int], Raw | None] = field(default_factory=dict, repr=False)
+    _resolved: dict[tuple[str, int], tuple[str, Raw | None]] = field(default_factory=dict,
+                                                                    repr=False)
 
     # -- queries --------------------------------------------------------------------------
     def raw(self, path: str, upto: int | None = None) -> Raw | None:
@@ -327,7 +329,15 @@ class ImageFS:
 
     def resolve(self, path: str, upto: int | None = None) -> tuple[str, Raw | None]:
         """Follow symlinks in ``path`` (in its directories and at its end): the real path and
-        what it holds."""
+        what it holds.  Remembered like :meth:`raw` (keyed by how many writes it sees):
+        start-up looks each program up in every ``PATH`` directory, again per rule."""
+        key = (path, len(self.writes) if upto is None else upto)
+        got = self._resolved.get(key)
+        if got is None:
+            got = self._resolved[key] = self._resolve(path, upto)
+        return got
+
+    def _resolve(self, path: str, upto: int | None) -> tuple[str, Raw | None]:
         path = posixpath.normpath("/" + path.lstrip("/"))
         for _ in range(MAX_LINKS):
             parts = [p for p in path.split("/") if p]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from entrylint.dockerfile import Instruction
 from entrylint.model.imagefs import ImageFS, substitute_or_none
-from entrylint.shell import Command, ShellScript, literal, node_text
+from entrylint.shell import Command, literal, node_text, shared_script
 
 _SKIP_WRAPPERS = frozenset({"sudo", "command", "builtin", "nohup"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
@@ -98,7 +98,7 @@ def replay_run(fs: ImageFS, ins: Instruction, text: str, env: dict[str, str | No
                workdir: str, read_script: ScriptReader | None = None, depth: int = 0) -> None:
     """Replay the file commands of ``RUN text`` into ``fs`` (and, with ``read_script``, of the
     build-context scripts it runs, in the directory it runs them from)."""
-    script = ShellScript(data=text.encode("utf-8", errors="surrogateescape"))
+    script = shared_script(text.encode("utf-8", errors="surrogateescape"))
     cwd = workdir
     for cmd in script.iter_commands():
         argv = _words(cmd, env)

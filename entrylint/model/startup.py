@@ -34,6 +34,7 @@ from entrylint.shell import (
     expand_word,
     literal,
     node_text,
+    shared_script,
     shebang_interpreter,
 )
 from entrylint.source import SourceError, SourceFile
@@ -430,7 +431,7 @@ class Follower:
             heredoc = None
         key = (id(data), base)
         probe = self._parsed.get(key) or self._parsed.setdefault(
-            key, ShellScript(data=data, base=base))
+            key, shared_script(data, base))
         interp = interpreter or shebang_interpreter(probe.shebang)
         if interpreter is None and interp is not None and probe.shebang and \
                 knowledge.is_init(interp, from_build_context=False):
