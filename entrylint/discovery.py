@@ -54,18 +54,30 @@ DEFAULT_PATTERNS: tuple[str, ...] = (
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 
 
+def _either(patterns: list[str]) -> re.Pattern[str] | None:
+    """One expression that matches what any of the ``fnmatch`` patterns matches (each is
+    translated whole, so an alternative matches only the complete name, as fnmatchcase)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
 @lru_cache(maxsize=16)
-def _compiled(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    keep = tuple(p.lower() for p in patterns if not p.startswith("!"))
-    drop = tuple(p[1:].lower() for p in patterns if p.startswith("!"))
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None,
+                                                   re.Pattern[str] | None]:
+    keep = _either([p.lower() for p in patterns if not p.startswith("!")])
+    drop = _either([p[1:].lower() for p in patterns if p.startswith("!")])
     return keep, drop
 
 
 def is_dockerfile_name(name: str, patterns: Sequence[str] | None = None) -> bool:
+    """Whether a file name is a Dockerfile's (case-insensitive): it matches a pattern and no
+    ``!`` pattern.  Asked of every file of a searched tree: the patterns are one regular
+    expression each way, not a loop of ``fnmatch`` calls per name."""
     keep, drop = _compiled(tuple(DEFAULT_PATTERNS if patterns is None else patterns))
     low = name.lower()
-    return (any(fnmatch.fnmatchcase(low, p) for p in keep)
-            and not any(fnmatch.fnmatchcase(low, p) for p in drop))
+    return (keep is not None and keep.match(low) is not None
+            and (drop is None or drop.match(low) is None))
 
 
 def discover(paths: Iterable[Path], patterns: Sequence[str] | None = None,
