@@ -7,11 +7,16 @@
 
 Corpora (bench/synthetic.py): one Dockerfile with a start script (the pre-commit and editor
 case), one without, a RUN-heavy Dockerfile, and 100, 1,000 and 2,000 Dockerfiles with their
-scripts in one repository.  Each row runs every tool as a fresh process, wall time measured
-around the process (the median of --repeat runs for one-file rows), peak RSS from wait4 (the
-largest single process: with worker processes entrylint's total is higher; the --jobs 1 rows
-give one process's whole footprint).  hadolint and tally get every Dockerfile on one command
-line; they read no scripts.  tally runs with --slow-checks off (they query registries).
+scripts in one repository.  With ``--real DIR`` (a directory of git checkouts, such as
+corpus.py's), also 100 real Dockerfiles (spread over the repositories) and all of them,
+named on one command line from DIR, each linted with the build context entrylint picks
+itself (a compose file's ``build.context``, else the Dockerfile's directory); hadolint
+gets the same files (tally is not run there).  Each row runs every tool as a fresh process,
+wall time measured around the process (the median of --repeat runs for one-file rows), peak
+RSS from wait4 (the largest single process: with worker processes entrylint's total is
+higher; the --jobs 1 rows give one process's whole footprint).  hadolint and tally get every
+Dockerfile on one command line; they read no scripts.  tally runs with --slow-checks off
+(they query registries).
 
 The targets are those of issue 11; the script says for each whether it is met.
 """
@@ -30,6 +35,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_corpus, make_run_heavy
@@ -75,6 +81,41 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int = 1) -> 
         status = proc.returncode
         rss = max(rss, usage.ru_maxrss / 1024)  # KiB on Linux
     return Run(statistics.median(times), statistics.median(cpus), rss, status)
+
+
+def measure_warmed(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int = 1) -> Run:
+    """:func:`measure` for a tree too large to read whole (a corpus of checkouts): the
+    untimed run of entrylint before it read what any tool reads (the Dockerfiles, and the
+    scripts and COPY sources that only entrylint opens)."""
+    times, cpus, rss, status = [], [], 0.0, 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        _, raw, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - t0)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        status = os.waitstatus_to_exitcode(raw)
+        rss = max(rss, usage.ru_maxrss / 1024)
+    return Run(statistics.median(times), statistics.median(cpus), rss, status)
+
+
+def real_dockerfiles(checkouts: Path) -> list[Path]:
+    """Every Dockerfile entrylint's search finds in each checkout below ``checkouts`` (the
+    repositories in name order, each one's files sorted), relative to ``checkouts``."""
+    from entrylint.discovery import discover
+
+    out: list[Path] = []
+    for repo in sorted(d for d in checkouts.iterdir() if d.is_dir()):
+        out += sorted(p.relative_to(checkouts) for p in discover([repo]))
+    return out
+
+
+def spread(files: list[Path], n: int) -> list[Path]:
+    """``n`` of ``files`` taken at even steps (so from many repositories, not the first few)."""
+    if len(files) <= n:
+        return list(files)
+    return [files[i * len(files) // n] for i in range(n)]
 
 
 def per_file(cmd: list[str], files: list[Path], cwd: Path, env: dict[str, str]) -> Run:
@@ -142,6 +183,9 @@ def main() -> int:
                     help="files linted one process each (0: skip the row)")
     ap.add_argument("--install", action="store_true",
                     help="measure entrylint installed into a fresh venv (not editable)")
+    ap.add_argument("--real", type=Path, metavar="DIR",
+                    help="also time real Dockerfiles: a directory of git checkouts "
+                         "(e.g. /work/corpus/checkouts; read only, nothing in it is run)")
     ap.add_argument("--update-readme", action="store_true",
                     help="write the table into bench/README.md")
     args = ap.parse_args()
@@ -173,12 +217,13 @@ def main() -> int:
     results: dict[str, Run | None] = {}
 
     def row(label: str, el_cmd: list[str] | None, other_args: list[str], cwd: Path,
-            repeat: int = 1, note: str = "") -> None:
-        e = measure(el_cmd, cwd, env, repeat) if el_cmd is not None else None
-        h = (measure([hadolint, "--no-fail", *other_args], cwd, env, repeat)
+            repeat: int = 1, note: str = "", real: bool = False) -> None:
+        how = measure_warmed if real else measure
+        e = how(el_cmd, cwd, env, repeat) if el_cmd is not None else None
+        h = (how([hadolint, "--no-fail", *other_args], cwd, env, repeat)
              if hadolint and other_args else None)
-        t = (measure([tally, "lint", "--slow-checks", "off", "--no-color", *other_args], cwd,
-                     env, repeat) if tally and other_args else None)
+        t = (how([tally, "lint", "--slow-checks", "off", "--no-color", *other_args], cwd,
+                 env, repeat) if tally and other_args and not real else None)
         rows.append((label, e, h, t, note))
         results[label] = e
         results[label + " hadolint"] = h
@@ -213,6 +258,8 @@ def main() -> int:
                 note="the default: first run, writes .entrylint_cache")
             row(f"{n:,} Dockerfiles, cache warm", [*check, "."], [], root,
                 note="second run, nothing changed")
+        if args.real is not None:
+            real_rows(args.real.resolve(), check, row, env, header)
         if args.per_file:
             root = work / "pf"
             files = [str(p.relative_to(root)) for p in make_corpus(root, args.per_file)]
@@ -252,6 +299,27 @@ def main() -> int:
     return 0
 
 
+def real_rows(checkouts: Path, check: list[str], row: Any, env: dict[str, str],
+              header: list[str]) -> None:
+    """The rows on real Dockerfiles: 100 of them and all, then all with one process."""
+    files = real_dockerfiles(checkouts)
+    repos = len({f.parts[0] for f in files})
+    header.append(f"real Dockerfiles: {len(files):,} in {repos} repositories under "
+                  f"{checkouts} (100 of them taken at even steps)")
+    for label, chosen, jobs in (("100 real Dockerfiles", spread(files, 100), []),
+                                (REAL_ALL, files, []),
+                                (REAL_ALL + ", --jobs 1", files, ["--jobs", "1"])):
+        names = [str(f) for f in chosen]
+        _COUNTS[label] = len(names)
+        el = [*check, "--no-cache", *jobs, *names]
+        subprocess.run(el, cwd=checkouts, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)  # untimed: reads what the runs read
+        row(label, el, [] if jobs else names, checkouts, real=True)
+
+
+REAL_ALL = "all real Dockerfiles"
+
+
 def targets(r: dict[str, Run | None], sizes: list[int], per_file: int) -> list[str]:
     out = []
 
@@ -271,6 +339,15 @@ def targets(r: dict[str, Run | None], sizes: list[int], per_file: int) -> list[s
             if x is not None:
                 out.append(f"- {n:,} Dockerfiles: target ≤ 0.10× hadolint — "
                            + ("**met**" if x <= 0.10 else f"**not met** ({x:.2f}×)"))
+    for label in ("100 real Dockerfiles", REAL_ALL):
+        e, h = r.get(label), r.get(label + " hadolint")
+        if e and h:
+            x, c = e.seconds / h.seconds, e.cpu / max(h.cpu, 0.001)
+            out.append(f"- {label}: target ≤ 0.10× hadolint — "
+                       + ("**met**" if x <= 0.10 else f"**not met** ({x:.2f}×)")
+                       + f" (CPU {c:.2f}×; entrylint {e.cpu / max(1, _count(label)) * 1000:.1f}"
+                       f" ms of CPU a Dockerfile, hadolint "
+                       f"{h.cpu / max(1, _count(label)) * 1000:.1f} ms)")
     if 2000 in sizes:
         e = r.get("2,000 Dockerfiles, --jobs 1")
         if e is not None:
@@ -291,6 +368,14 @@ def targets(r: dict[str, Run | None], sizes: list[int], per_file: int) -> list[s
     if x is not None:
         out.append(f"- one process per file: {x:.1f}× hadolint")
     return out
+
+
+_COUNTS: dict[str, int] = {}
+
+
+def _count(label: str) -> int:
+    """How many Dockerfiles a real row linted (set by :func:`real_rows`)."""
+    return _COUNTS.get(label, 0)
 
 
 if __name__ == "__main__":
