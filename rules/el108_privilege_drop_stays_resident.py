@@ -76,7 +76,16 @@ Without gosu/su-exec the finding says so and names what to install.
 
 def check(model: ImageModel) -> Iterator[Diagnostic]:
     kind = model.final.shell_kind()
-    tool = next((t for t in facts.EXEC_DROPS if t != "setpriv" and _installs(model, t)), None)
+    found: list[str | None] = []
+
+    def installed_tool() -> str | None:
+        """gosu or su-exec when the image installs one: looked for only once a finding needs
+        it (most images drop no privileges, and the look-up reads every RUN)."""
+        if not found:
+            found.append(next((t for t in facts.EXEC_DROPS
+                               if t != "setpriv" and _installs(model, t)), None))
+        return found[0]
+
     for placed, where in swallowers_at_instructions(model, facts.PRIVILEGE_DROPS):
         launch = placed.launch
         verdict = _verdict(model, launch.name, launch.argv[1:], kind, placed.init,
@@ -84,6 +93,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         if verdict is None:
             continue
         fix = None
+        tool = installed_tool()
         if tool is not None and where.exec_form == launch.argv:
             fix = privilege_drop_fix(model, tool, launch.name, where.exec_form[1:], ins=where)
         yield _with_fix(at_instruction(ID, verdict[0], model, where, verdict[1], fix), tool)
@@ -100,6 +110,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
             if verdict is None:
                 continue
             fix = None
+            tool = installed_tool()
             if tool is not None and all(a is not None for a in argv):
                 fix = privilege_drop_fix(model, tool, name, [a or "" for a in argv[1:]],
                                          script=script, command=cmd,

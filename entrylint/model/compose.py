@@ -129,7 +129,8 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
 
             read.append(f)
             try:
-                doc, node, data = _load_yaml(f, root)
+                # once per run (runmemo): every Dockerfile below a compose file reads it
+                doc, node, data = runmemo.remembered("compose-yaml", _load_yaml, f, root)
             except yaml.YAMLError:
                 continue
             services = doc.get("services") if isinstance(doc, dict) else None
