@@ -274,6 +274,10 @@ def dockerignore(context: Path, dockerfile: Path, root: Path, read: list[Path] |
     wins over the context's ``.dockerignore`` (neither is read outside the repository).
     Each file read is added to ``read``."""
     for p in (dockerfile.parent / f"{dockerfile.name}.dockerignore", context / ".dockerignore"):
+        if not os.path.lexists(p):
+            # one system call for the usual answer (no such file), not the repository
+            # boundary's walk; where the file is, read_regular still confines the read
+            continue
         try:
             data, _ = read_regular(p, MAX_FILE_BYTES, root=root)
         except BoundaryError:
