@@ -41,14 +41,15 @@ def _parse(data: bytes) -> tree_sitter.Tree:
 
 
 def shared_script(data: bytes, base: int = 0) -> ShellScript:
-    """The :class:`ShellScript` of ``data``, one per distinct text and base in a process: what
+    """The :class:`ShellScript` of ``data``, one per distinct text and base among the last
+    few asked for (a repository's Dockerfiles are linted one after another): what
     it works out (its commands, functions, the terminal walk per argument list) is then
     worked out once for every Dockerfile that runs the same script.  A script is never
     changed once parsed, so sharing it is safe."""
     return _shared_script(data, base)
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=16)  # a repository's Dockerfiles come one after another
 def _shared_script(data: bytes, base: int) -> ShellScript:
     return ShellScript(data=data, base=base)
 

@@ -129,8 +129,7 @@ def find_compose(dockerfile: Path, root: Path) -> ComposeInfo:
 
             read.append(f)
             try:
-                # once per run (runmemo): every Dockerfile below a compose file reads it
-                doc, node, data = runmemo.remembered("compose-yaml", _load_yaml, f, root)
+                doc, node, data = _load_yaml(f, root)
             except yaml.YAMLError:
                 continue
             services = doc.get("services") if isinstance(doc, dict) else None
