@@ -251,6 +251,9 @@ def _sets_arguments(words: list[str]) -> bool:
     return False
 
 
+#: The reason of the one unknown end of a script too deeply nested for the terminal walk.
+TOO_DEEP = "nested too deeply to follow"
+
 _STATEMENT_SKIP = frozenset({"comment", "function_definition", "heredoc_body", ";", ";;", "&",
                              "\n", "heredoc_end"})
 
@@ -607,8 +610,7 @@ class ShellScript:
         except RecursionError:
             # hundreds of nested `if`s or subshells (no real start script): this script's
             # end is unknown, but the Dockerfile and its other facts are still linted
-            return [Terminal("unknown", None, self.tree.root_node,
-                             reason="nested too deeply to follow")]
+            return [Terminal("unknown", None, self.tree.root_node, reason=TOO_DEEP)]
         finally:
             self._args = None
         if self.has_errors and all(t.kind == "unknown" for t in terms):

@@ -27,6 +27,7 @@ from entrylint.model.shellexec import analyse_shell_text
 from entrylint.model.stages import DEFAULT_PATH, Stage
 from entrylint.shell import (
     SHELLS,
+    TOO_DEEP,
     Command,
     ShellScript,
     Terminal,
@@ -465,6 +466,11 @@ class Follower:
             ends, cleanup = probe.start_terminals(argv[1:])
         except RecursionError:  # name the script, not the Dockerfile that runs it
             raise SourceError(display, "is nested too deeply to analyse") from None
+        if any(t.kind == "unknown" and t.reason == TOO_DEEP for t in ends) \
+                and all(u.path != cpath for u in self.unresolved):
+            # said (EL100), not silent: the walk gave up on this script's end
+            self.unresolved.append(Unresolved(
+                where, cpath, f"{display} is nested too deeply to follow to its end"))
         if cleanup:  # the trap handler's clean-up, run after the server: the shell stays
             launch.stays = True
             settled = False
