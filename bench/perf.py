@@ -69,24 +69,10 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int = 1) -> 
     """Wall time (median of ``repeat``) and the peak RSS of the process tree's largest
     process; the files under ``cwd`` are read first (see :func:`warm`)."""
     warm(cwd)
-    times, cpus, rss, status = [], [], 0.0, 0
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        _, raw, usage = os.wait4(proc.pid, 0)
-        times.append(time.perf_counter() - t0)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        proc.returncode = os.waitstatus_to_exitcode(raw)
-        status = proc.returncode
-        rss = max(rss, usage.ru_maxrss / 1024)  # KiB on Linux
-    return Run(statistics.median(times), statistics.median(cpus), rss, status)
+    return _timed(cmd, cwd, env, repeat)
 
 
-def measure_warmed(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int = 1) -> Run:
-    """:func:`measure` for a tree too large to read whole (a corpus of checkouts): the
-    untimed run of entrylint before it read what any tool reads (the Dockerfiles, and the
-    scripts and COPY sources that only entrylint opens)."""
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int) -> Run:
     times, cpus, rss, status = [], [], 0.0, 0
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -96,8 +82,15 @@ def measure_warmed(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int =
         times.append(time.perf_counter() - t0)
         cpus.append(usage.ru_utime + usage.ru_stime)
         status = os.waitstatus_to_exitcode(raw)
-        rss = max(rss, usage.ru_maxrss / 1024)
+        rss = max(rss, usage.ru_maxrss / 1024)  # KiB on Linux
     return Run(statistics.median(times), statistics.median(cpus), rss, status)
+
+
+def measure_warmed(cmd: list[str], cwd: Path, env: dict[str, str], repeat: int = 1) -> Run:
+    """:func:`measure` for a tree too large to read whole (a corpus of checkouts): the
+    untimed run of entrylint before it read what any tool reads (the Dockerfiles, and the
+    scripts and COPY sources that only entrylint opens)."""
+    return _timed(cmd, cwd, env, repeat)
 
 
 def real_dockerfiles(checkouts: Path) -> list[Path]:
