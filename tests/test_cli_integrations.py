@@ -114,6 +114,23 @@ def test_verbose_says_what_was_followed(repo: Path) -> None:
     assert "cannot follow /missing.sh: no COPY/ADD" in r.output
 
 
+def test_verbose_names_a_setup_script_that_is_not_followed(repo: Path) -> None:
+    """`sh -c '/setup.sh && exec app'`: the script returns to the shell before the app runs;
+    it is never PID 1, so it is not followed, and --verbose says so (found on a real
+    repository, where the corpus run had "no reason given")."""
+    (repo / "web/Dockerfile").write_text(
+        'FROM debian:12-slim\nCOPY setup.sh /setup.sh\n'
+        'CMD ["/bin/sh", "-c", "/setup.sh && exec /usr/sbin/nginx -g \'daemon off;\'"]\n')
+    (repo / "web/setup.sh").write_text("#!/bin/sh\necho ready\n")
+    r = CliRunner().invoke(main, ["check", "-v", "web"])
+    assert ("cannot follow /setup.sh: it runs before the final command (`/usr/sbin/nginx`) as a "
+            "setup step") in r.output
+    (repo / "web/Dockerfile").write_text(
+        'FROM debian:12-slim\nCOPY setup.sh /setup.sh\nCMD ["/bin/sh", "-c", "exec /setup.sh"]\n')
+    r = CliRunner().invoke(main, ["check", "-v", "web"])
+    assert "cannot follow /setup.sh" not in r.output and "follows /setup.sh" in r.output
+
+
 def test_changed_files_maps_scripts_to_dockerfiles(repo: Path) -> None:
     r = invoke("check", "--changed-files", "api/start.sh")
     assert r.exit_code == 1

@@ -370,6 +370,26 @@ class Follower:
             return Launch("missing", argv, where)
         return Launch("program", argv, where, shell_kind=kind, how=INTERACTIVE_SHELL)
 
+    def _note_setup_steps(self, inline: ShellScript, last: list[str | None] | None,
+                          where: Instruction | None, stage: Stage) -> None:
+        """``sh -c '/setup.sh && exec nginx'``: a build-context script that runs before the
+        final command returns to the shell, which waits for it; it never becomes PID 1, so it
+        is not followed, and ``--verbose`` says so."""
+        final = last[0] if last else None
+        for cmd in inline.iter_commands():
+            name = cmd.name
+            if name is None or name == final or "/" not in name:
+                continue
+            hit = self.which(stage, name)
+            if hit is None or not isinstance(hit[1], ContextFile):
+                continue
+            reason = (f"it runs before the final command (`{final}`) as a setup step the "
+                      f"shell waits for, and never becomes PID 1: entrylint follows only the "
+                      f"command that does" if final else
+                      "it runs as a step of the shell command, which waits for it")
+            if not any(u.path == hit[0] for u in self.opaque):
+                self.opaque.append(Unresolved(where, hit[0], reason))
+
     def _follow_text(self, argv: list[str | None], args: list[str | None], i: int, text: str,
                      where: Instruction | None, stage: Stage, depth: int, under_init: bool,
                      kind: ShellKind) -> Launch:
@@ -383,6 +403,7 @@ class Follower:
         result = analyse_shell_text(inline, kind)
         launch.how = result.reason
         last = result.last
+        self._note_setup_steps(inline, result.last, where, stage)
         if result.outcome == "explicit-exec" and text.strip() in ('exec "$@"', 'exec "${@}"'):
             last = args[i + 3 :]  # `sh -c 'exec "$@"' NAME ARG…`: $0 is NAME
         if result.outcome in ("explicit-exec", "shell-execs") and last:
