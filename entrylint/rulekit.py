@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from entrylint.diagnostics import Diagnostic, Fix, Severity
@@ -214,3 +214,20 @@ def final_commands(script: Script) -> Iterator[tuple[Command, list[str | None]]]
         words = cmd.exec_target() if cmd.is_exec else cmd.words
         yield cmd, [literal(cmd.source, w) for w in words]
 
+
+
+def once_fixed(rules: Sequence[str]) -> str:
+    """The start of a message that holds once other findings' fixes are in: ``Once the `exec`
+    that EL103 asks for is in place, `` (EL106's fix splits an exec-form element with
+    spaces into its words); empty when ``rules`` is."""
+    if not rules:
+        return ""
+    execs = [r for r in rules if r != "EL106"]
+    parts = []
+    if execs:
+        parts.append(f"the `exec` that {' and '.join(execs)} ask{'' if len(execs) > 1 else 's'}"
+                     f" for")
+    if "EL106" in rules:
+        parts.append("the split that EL106 asks for")
+    verb = "are" if len(parts) > 1 or len(execs) > 1 else "is"
+    return f"Once {' and '.join(parts)} {verb} in place, "

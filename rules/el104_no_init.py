@@ -24,7 +24,7 @@ from entrylint import baseimages, facts, knowledge
 from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.fixes import init_fix, no_init_fix_reason
 from entrylint.model import INTERACTIVE_SHELL, ImageModel, Launch
-from entrylint.rulekit import at_instruction, quote_argv
+from entrylint.rulekit import at_instruction, once_fixed, quote_argv
 
 ID = "EL104"
 NAME = "no-init"
@@ -109,7 +109,7 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         init = '`ENTRYPOINT ["tini", "--"]`'
     once = ""
     if fixes:
-        once = f"Once {_what_fixes(fixes)} in place, "
+        once = once_fixed(fixes)
     how = (f"`init: true` in the service, or {init} in the image" if model.service is not None
            else f"{init}, or `docker run --init` / compose `init: true` where the container "
                 f"is run that way (Kubernetes has no --init)")
@@ -125,15 +125,3 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
         diag.message += f" (no automatic fix: {why_not})"
     yield diag
 
-
-def _what_fixes(rules: list[str]) -> str:
-    """``the `exec` that EL103 asks for is`` / ``… and the split that EL106 asks for are``
-    (EL106 splits an exec-form element with spaces into its words)."""
-    execs = [r for r in rules if r != "EL106"]
-    parts = []
-    if execs:
-        parts.append(f"the `exec` that {' and '.join(execs)} ask{'' if len(execs) > 1 else 's'}"
-                     f" for")
-    if "EL106" in rules:
-        parts.append("the split that EL106 asks for")
-    return " and ".join(parts) + (" are" if len(parts) > 1 or len(execs) > 1 else " is")

@@ -12,7 +12,9 @@ the server on another base must say it.  SIGKILL and SIGSTOP cannot be handled: 
 is possible.  A `STOPSIGNAL` inherited from such a base (`FROM nginx`, then a Node app as PID 1)
 goes to a program that has no handler for it, which as PID 1 ignores it until SIGKILL.  A compose
 service's `stop_signal` overrides the image's: when every service that runs the image sets the
-same one, that is the signal judged (and no STOPSIGNAL is asked for).
+same one, that is the signal judged (and no STOPSIGNAL is asked for).  The server judged is the
+one that will get the signal once the missing `exec` that EL101/EL103/EL105 report is added,
+so that one `check` says all the image needs.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from entrylint.diagnostics import Diagnostic, Severity
 from entrylint.dockerfile import Instruction
 from entrylint.fixes_catalog import stopsignal_fix
 from entrylint.model import ImageModel, Launch, Stage
-from entrylint.rulekit import Placed, at_instruction, placed_launches
+from entrylint.rulekit import Placed, at_instruction, once_fixed, placed_launches
 
 ID = "EL115"
 NAME = "stop-signal"
@@ -72,17 +74,18 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 f"app at once, with no chance to finish requests or flush data. Use SIGTERM "
                 f"(the default), or the server's graceful-stop signal")
             return
-        for launch, want in servers:
+        for launch, want, via in servers:
             if want != signal:
-                yield _mismatch(model, own, launch, signal, want, inherited=False)
+                yield _once(_mismatch(model, own, launch, signal, want, inherited=False), via)
                 return
         return
     inherited = _base_signal(model)
     if inherited is not None:
         if servers:
-            for launch, want in servers:
+            for launch, want, via in servers:
                 if want != inherited:
-                    yield _mismatch(model, None, launch, inherited, want, inherited=True)
+                    yield _once(_mismatch(model, None, launch, inherited, want, inherited=True),
+                                via)
             return
         placed = _pid1_program(model)
         program = placed.launch if placed is not None else None
@@ -101,20 +104,29 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     base = model.final.root_image
     if base is not None and any(t in base.ref for t in ("{{", "%%")):
         return  # `FROM php:{{ env.variant }}`: a template, whose base may set STOPSIGNAL
-    for launch, want in servers:
+    for launch, want, via in servers:
         assert launch.where is not None
         anchor = _anchor(model)
-        yield at_instruction(
+        yield _once(at_instruction(
             ID, SEVERITY, model, launch.where,
             f"`{launch.name}` stops gracefully on {want}, but the image sends SIGTERM (no "
             f"STOPSIGNAL), which makes it stop at once and cut off requests in flight. Add "
             f"`STOPSIGNAL {want}` (or compose `stop_signal: {want}`)",
-            stopsignal_fix(model, anchor, want) if anchor is not None else None)
+            stopsignal_fix(model, anchor, want) if anchor is not None else None), via)
         return
 
 
-def _compose(model: ImageModel, servers: list[tuple[Launch, str]], signal: str
-             ) -> Iterator[Diagnostic]:
+def _once(diag: Diagnostic, via: tuple[str, ...]) -> Diagnostic:
+    """A finding about the server that becomes PID 1 once ``via``'s fixes are in: it says
+    so, and holds only while one of those findings is reported."""
+    if via:
+        diag.message = once_fixed(via) + diag.message
+        diag.requires = via
+    return diag
+
+
+def _compose(model: ImageModel, servers: list[tuple[Launch, str, tuple[str, ...]]],
+             signal: str) -> Iterator[Diagnostic]:
     """Compose's ``stop_signal`` is what ``docker compose stop`` sends: judge that one."""
     anchor = model.final.effective_stopsignal() or _anchor(model)
     if anchor is None:
@@ -125,12 +137,12 @@ def _compose(model: ImageModel, servers: list[tuple[Launch, str]], signal: str
             f"the compose services that run this image set `stop_signal: {signal}`, which "
             f"cannot be handled: the app is killed at once, with no clean stop")
         return
-    for launch, want in servers:
+    for launch, want, via in servers:
         if want != signal:
-            yield at_instruction(
+            yield _once(at_instruction(
                 ID, SEVERITY, model, anchor,
                 f"`{launch.name}` stops gracefully on {want}, but the compose services that "
-                f"run this image set `stop_signal: {signal}`. Use `stop_signal: {want}`")
+                f"run this image set `stop_signal: {signal}`. Use `stop_signal: {want}`"), via)
             return
 
 
@@ -145,25 +157,33 @@ def _mismatch(model: ImageModel, own: Instruction | None, launch: Launch, signal
         f"Use `STOPSIGNAL {want}`")
 
 
-def _servers(model: ImageModel) -> list[tuple[Launch, str]]:
+def _servers(model: ImageModel) -> list[tuple[Launch, str, tuple[str, ...]]]:
     """The known servers that end up as PID 1, or as an init's child (inits pass the stop
-    signal on), with the signal each stops gracefully on."""
-    out: list[tuple[Launch, str]] = []
+    signal on), with the signal each stops gracefully on and the rules whose reported fixes
+    make it PID 1 (EL101's exec form, EL103's exec: none when it is PID 1 already)."""
+    out: list[tuple[Launch, str, tuple[str, ...]]] = []
     pid1 = {id(c) for c in model.pid1_candidates()}
-    for placed in placed_launches(model):
+    after = {id(c): (c, via) for c, via in model.pid1_after_fixes() if via}
+    placed_all = placed_launches(model)
+    seen = {id(p.launch) for p in placed_all}
+    # a script's final child that EL103's exec makes PID 1 is not in the chain until then
+    placed_all += [Placed(c, None, None) for c, _ in after.values() if id(c) not in seen]
+    for placed in placed_all:
         launch = placed.launch
         if launch.kind != "program" or launch.where is None:
             continue
-        if id(launch) not in pid1 and placed.init is None:
+        via = after[id(launch)][1] if id(launch) in after else ()
+        if id(launch) not in pid1 and placed.init is None and not via:
             continue
-        if placed.parent is not None and placed.parent.kind == "shell-c" and placed.parent.stays:
-            continue  # a shell stays PID 1 in front of it: EL101/EL105 come first
+        if (placed.parent is not None and placed.parent.kind == "shell-c"
+                and placed.parent.stays and not via):
+            continue  # a shell stays PID 1 in front of it whatever is fixed
         program = facts.server_program(launch.argv[0] or "")
         want = facts.GRACEFUL_STOP.get(program)
         if program == "httpd" and not _apache_httpd(model, launch):
             continue  # BusyBox has an `httpd` too, which has no graceful-stop signal
         if want is not None and "-t" not in launch.argv and "-v" not in launch.argv:
-            out.append((launch, want))
+            out.append((launch, want, via))
     return out
 
 

@@ -26,6 +26,16 @@ CASES = {
                                          "CMD [\"python /app.py --port 8000\"]\n",
                            "app.py": ""},
                           {"EL106", "EL104"}),
+    # nginx run as a script's child (EL103); once exec'd it is PID 1 and gets SIGTERM, its
+    # fast stop: it needs STOPSIGNAL SIGQUIT (EL115), said at once (found on real repositories)
+    "script-nginx": ({"Dockerfile": "FROM debian:12-slim\nRUN apt-get update && apt-get install"
+                                    " -y nginx\nCOPY start.sh /start.sh\n"
+                                    "CMD [\"/start.sh\"]\n",
+                      "start.sh": "#!/bin/sh\nset -e\nnginx -t\nnginx -g 'daemon off;'\n"},
+                     {"EL103", "EL115"}),
+    "shell-form-nginx": ({"Dockerfile": "FROM debian:12-slim\nRUN apt-get update && apt-get "
+                                        "install -y nginx\nCMD nginx -g 'daemon off;'\n"},
+                         {"EL101", "EL115"}),
     # gunicorn reaps: the exec is all it needs
     "reaping-server": ({"Dockerfile": "FROM python:3.12-slim\nCMD gunicorn app:app\n"},
                        {"EL101"}),
@@ -43,6 +53,8 @@ def test_check_reports_all_then_one_fix_leaves_nothing(name: str, repo: Path) ->
     found = json.loads(r.stdout)
     assert {d["rule"] for d in found} == rules
     for d in found:
+        if d["rule"] == "EL115":
+            assert d["message"].startswith("Once the `exec` that EL10")
         if d["rule"] == "EL104":
             assert d["message"].startswith(("Once the `exec` that EL10",
                                              "Once the split that EL106 asks for is"))
