@@ -234,6 +234,9 @@ class Terminal:
     reason: str = ""
 
 
+#: The words that expand to the first argument.
+_ARG1 = frozenset({'"$1"', "$1", '"${1}"', "${1}"})
+
 #: The words that expand to all of a script's arguments.
 _ALL_ARGS = frozenset({'"$@"', "$@", '"${@}"', "${@}", '"$*"', "$*", '"${*}"', "${*}"})
 
@@ -285,6 +288,8 @@ class ShellScript:
     _facts: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
     _command_memo: dict[tuple[int, int, str, bool], Command | None] = field(
         init=False, default_factory=dict, repr=False)
+    #: During one terminal walk: which functions never return (see _never_completes).
+    _never_returns: dict[str, bool] = field(init=False, default_factory=dict, repr=False)
     #: The terminal walk per argument list (every rule and the model ask for it).
     _terminal_memo: dict[tuple[str | None, ...] | None, list[Terminal]] = field(
         init=False, default_factory=dict, repr=False)
@@ -605,6 +610,7 @@ class ShellScript:
 
     def _walk_terminals(self, args: list[str | None] | None) -> list[Terminal]:
         self._args = args
+        self._never_returns = {}
         try:
             terms = self._terminals_of(self.statements(self.tree.root_node), 0, [])
         except RecursionError:
@@ -652,7 +658,7 @@ class ShellScript:
             condition = clause.child_by_field_name("condition")
             if arg1 is None or condition is None:
                 return None
-            return evaluate_arg_test(node_text(self.data, condition), arg1)
+            return self.arg1_test(condition, arg1, args[1:] if args else None)
 
         def body(clause: Node) -> list[Node]:
             out: list[Node] = []
@@ -679,19 +685,14 @@ class ShellScript:
                 break
         return taken
 
-    def _if_taken(self, node: Node) -> bool | None:
-        """Whether the chain certainly runs one branch that entrylint knows (its test holds,
-        and every test before it fails)."""
-        clauses = self._if_clauses(node)
-        return True if len(clauses) == 1 and clauses[0][0] is True else None
-
     def _case_arm_taken(self, node: Node) -> Node | None:
         """The ``case_item`` that ``case "$1"`` takes for the known first argument."""
         args = getattr(self, "_args", None)
         value = node.child_by_field_name("value")
         if not args or args[0] is None or value is None:
             return None
-        if node_text(self.data, value) not in ('"$1"', "$1", '"${1}"', "${1}"):
+        if node_text(self.data, value) not in _ARG1 and \
+                self._arg1_alias(node_text(self.data, value), value.start_byte) is None:
             return None
         for item in node.named_children:
             if item.type != "case_item":
@@ -707,21 +708,13 @@ class ShellScript:
         return None
 
     def _terminals_of(self, stmts: list[Node], depth: int, via: list[str]) -> list[Terminal]:
-        # An unconditional `exec cmd` ends the script: what follows it never runs; so does an
-        # `if [ "$1" = web ]; then exec …; fi` whose test holds for the known arguments.
-        for i, stmt in enumerate(stmts):
-            inner, _ = unwrap_redirect(stmt)
-            if inner.type == "command" and not self.is_background(stmt):
-                c = self._command(inner, "plain", redirected=False)
-                if c is not None and c.is_exec and not self.exec_is_noop(c, self._args):
-                    stmts = stmts[: i + 1]
-                    break
-            if inner.type == "if_statement" and i < len(stmts) - 1 and \
-                    self._if_taken(inner) is True:
-                taken = self._terminal(inner, depth, via)
-                if taken and all(t.kind == "exec" for t in taken):
-                    stmts = stmts[: i + 1]
-                    break
+        # A statement that never completes ends the script: what follows it never runs (an
+        # `exec`, `sleep infinity`, `while true; do sleep 60; done`, or an
+        # `if [ "$1" = web ]; then exec …; fi` whose test holds for the known arguments).
+        for i, stmt in enumerate(stmts[:-1]):
+            if self._never_completes(stmt):
+                stmts = stmts[: i + 1]
+                break
         trailing: list[Node] = []
         for stmt in reversed(stmts):
             if self._is_tail_noise(stmt):
@@ -732,6 +725,160 @@ class ShellScript:
                 t.trailing = trailing + t.trailing
             return terms
         return []
+
+    def _never_completes(self, stmt: Node, depth: int = 0) -> bool:
+        """Whether ``stmt``, run in the foreground, never hands on to the next statement on
+        the paths the known arguments take: an ``exec`` that replaces the shell, a keepalive
+        that never ends (``sleep infinity``, ``tail -f``), an endless loop (``while true``
+        with no ``break``/``return``), a call of a function whose body has one, and an
+        ``if``/``case``/``[ "$1" = x ] && { …; }`` whose every path taken has one.  (``exit``
+        in a loop ends the script too, so it does not make what follows reachable.)"""
+        if depth > 40 or self.is_background(stmt):
+            return False
+        node, _ = unwrap_redirect(stmt)
+        t = node.type
+        if t == "command":
+            c = self._command(node, "plain", redirected=False)
+            if c is None:
+                return False
+            if c.is_exec:
+                return not self.exec_is_noop(c, self._args)
+            if is_keepalive(c) and _never_ends(c):
+                return True
+            if c.name is not None and c.name in self.functions:
+                return self._function_never_returns(c.name, depth)
+            return False
+        if t == "compound_statement":
+            return any(self._never_completes(s, depth + 1) for s in self.statements(node))
+        if t == "while_statement":
+            return self._endless(node)
+        if t == "c_style_for_statement":
+            head = node_text(self.data, node).split("))", 1)[0]
+            return re.fullmatch(r"for\s*\(\(\s*;\s*;\s*", head) is not None and \
+                self._no_break(node)
+        if t == "if_statement":
+            clauses = self._if_clauses(node)
+            return bool(clauses) and clauses[-1][0] is True and all(
+                any(self._never_completes(s, depth + 1) for s in body) for _, body in clauses)
+        if t == "case_statement":
+            arm = self._case_arm_taken(node)
+            return arm is not None and any(self._never_completes(s, depth + 1)
+                                           for s in self._case_body(arm))
+        if t == "list":
+            parts = flatten_and(node)
+            return parts is not None and len(parts) == 2 and \
+                self._guard_holds(node) is True and self._never_completes(parts[1], depth + 1)
+        return False
+
+    def _function_never_returns(self, name: str, depth: int) -> bool:
+        memo = self._never_returns  # per walk: the arguments decide the branches
+        if name not in memo:
+            memo[name] = False  # a recursive call is no proof
+            memo[name] = any(self._never_completes(s, depth + 1)
+                             for s in self.statements(self.functions[name]))
+        return memo[name]
+
+    def _endless(self, loop: Node) -> bool:
+        """``while true``/``while :``/``until false`` with no ``break`` or ``return``."""
+        condition = loop.child_by_field_name("condition")
+        if condition is None:
+            return False
+        test = node_text(self.data, condition).strip().rstrip(";").strip()
+        until = bool(loop.children) and loop.children[0].type == "until"
+        forever = test == "false" if until else test in ("true", ":", "[ 1 ]")
+        return forever and self._no_break(loop)
+
+    def _no_break(self, loop: Node) -> bool:
+        return not any(c.name in ("break", "return") for c in self.iter_commands(loop))
+
+    def _guard_holds(self, node: Node) -> bool | None:
+        """For ``TEST && …``: whether TEST, a test of ``$1`` (or a copy of it) that entrylint
+        can evaluate, holds for the known first argument; None when it cannot tell."""
+        args = self._args
+        parts = flatten_and(node)
+        if not args or args[0] is None or not parts or len(parts) < 2 \
+                or parts[0].type != "test_command":
+            return None
+        return self.arg1_test(parts[0], args[0], args[1:])
+
+    def arg1_test(self, condition: Node, arg1: str,
+                  later: list[str | None] | None = None) -> bool | None:
+        """:func:`evaluate_arg_test` of a condition, where a copy of ``$1`` made before it
+        (``CMD_ARG="$1"`` at the top level) counts as ``$1``."""
+        text = node_text(self.data, condition)
+        if "$" in text and self._arg1_aliases():
+            text = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                          lambda m: "$1" if self._arg1_alias(m.group(0), condition.start_byte)
+                          else m.group(0), text)
+        return evaluate_arg_test(text, arg1, later)
+
+    def _arg1_alias(self, word: str, where: int) -> str | None:
+        """The variable that ``word`` (``"$X"``, ``${X}``) expands, when it is a copy of
+        ``$1`` assigned before byte ``where``."""
+        m = re.fullmatch(r'"?\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})"?',
+                         word)
+        if m is None:
+            return None
+        name = m.group(1) or m.group(2)
+        end = self._arg1_aliases().get(name)
+        return name if end is not None and end <= where else None
+
+    def _arg1_aliases(self) -> dict[str, int]:
+        """Variables that are copies of the first argument: set once, at the top level, to
+        ``"$1"`` (``$1``, ``"${1}"``) before any ``shift`` or ``set --``, and never again
+        (no ``read``, ``for``, ``local``); each with the byte where its assignment ends."""
+        if "arg1_aliases" not in self._facts:
+            self._facts["arg1_aliases"] = self._find_arg1_aliases()
+        found: dict[str, int] = self._facts["arg1_aliases"]
+        return found
+
+    def _find_arg1_aliases(self) -> dict[str, int]:
+        if b"$1" not in self.data and b"${1}" not in self.data:
+            return {}
+        copies: dict[str, tuple[int, int]] = {}
+        seen: dict[str, int] = {}
+        for node in descendants(self.tree.root_node):
+            if node.type == "variable_assignment":
+                name = node.child_by_field_name("name")
+                value = node.child_by_field_name("value")
+                if name is None:
+                    continue
+                key = node_text(self.data, name)
+                seen[key] = seen.get(key, 0) + 1
+                parent = node.parent
+                if parent is not None and parent.type == "declaration_command":
+                    parent = parent.parent
+                if parent is not None and parent.type == "program" and value is not None \
+                        and node_text(self.data, value) in _ARG1 \
+                        and node_text(self.data, node).startswith(key + "="):
+                    copies[key] = (node.start_byte, node.end_byte)
+            elif node.type in ("for_statement", "c_style_for_statement", "select_statement"):
+                var = node.child_by_field_name("variable")
+                if var is not None:
+                    seen[node_text(self.data, var)] = 2
+            elif node.type == "command":
+                name = node.child_by_field_name("name")
+                if name is not None and node_text(self.data, name) in (
+                        "read", "getopts", "unset", "mapfile", "readarray", "local",
+                        "declare", "typeset", "export", "printf"):
+                    for w in node.named_children[1:]:
+                        seen[re.sub(r"=.*", "", node_text(self.data, w))] = 2
+        rewrites = [c.start for c in self.iter_commands() if c.name == "shift" or (
+            c.name == "set" and _sets_arguments([c.word_text(w) for w in c.words[1:]]))]
+        return {k: end for k, (start, end) in copies.items()
+                if seen.get(k) == 1 and all(r > start for r in rewrites)}
+
+    def _case_body(self, item: Node) -> list[Node]:
+        """The statements of a ``case_item`` (after its ``)``)."""
+        out: list[Node] = []
+        after_paren = False
+        for ch in item.children:
+            if ch.type == ")":
+                after_paren = True
+                continue
+            if after_paren and ch.is_named and ch.type not in _STATEMENT_SKIP:
+                out.append(ch)
+        return out
 
     def _writes_a_file(self, redirect: Node) -> bool:
         """Whether a redirect sends output to a file (not ``>&2``, ``2>&1``, ``/dev/null``)."""
@@ -827,6 +974,10 @@ class ShellScript:
         if t == "list":
             kids = node.named_children
             op = next((ch.type for ch in node.children if ch.type in ("&&", "||")), "&&")
+            if op == "&&" and self._guard_holds(node) is False:
+                # `[[ "$1" == web ]] && { …; }` with another first argument: like an `if`
+                return [Terminal("short", None, node, via_functions=via,
+                                 reason="the test does not hold")]
             right = self._terminal(kids[-1], depth, via, "and_or")
             if op == "||" and len(kids) >= 2:
                 left = self._terminal(kids[0], depth, via, "and_or")
@@ -871,15 +1022,7 @@ class ShellScript:
             for item in node.named_children:
                 if item.type != "case_item" or (arm is not None and item != arm):
                     continue
-                stmts = []
-                after_paren = False
-                for ch in item.children:
-                    if ch.type == ")":
-                        after_paren = True
-                        continue
-                    if after_paren and ch.is_named and ch.type not in _STATEMENT_SKIP:
-                        stmts.append(ch)
-                out += self._terminals_of(stmts, depth, via)
+                out += self._terminals_of(self._case_body(item), depth, via)
             return out
         if t == "compound_statement":
             return self._terminals_of(self.statements(node), depth, via)
@@ -904,12 +1047,15 @@ class ShellScript:
 _STARTS_WITH_DASH = re.compile(
     r"""^\[\[?\s*"?\$\{1#-\}"?\s*!=\s*"?\$1"?\s*\]\]?$"""
     r"""|^\[\[?\s*"?\$\{1:0:1\}"?\s*==?\s*['"]?-['"]?\s*\]\]?$""")
-_EQUALS = re.compile(r"""^\[\[?\s*"?\$\{?1\}?"?\s*(==?|!=)\s*['"]?([^'"\s\]]+)['"]?\s*\]\]?$""")
+_EQUALS = re.compile(
+    r"""^\[\[?\s*"?\$\{?([1-9])\}?"?\s*(==?|!=)\s*['"]?([^'"\s\]]+)['"]?\s*\]\]?$""")
 
 
-def evaluate_arg_test(text: str, arg1: str) -> bool | None:
+def evaluate_arg_test(text: str, arg1: str,
+                      later: list[str | None] | None = None) -> bool | None:
     """``[ "$1" = web ] || [ "$1" = api ]`` (or ``-o``) for ``$1`` = ``arg1``; None when
-    some part cannot be evaluated."""
+    some part cannot be evaluated.  With ``later`` (the known arguments after the first),
+    ``[ "$2" = docker-start ]`` too (an argument past the last is empty)."""
     text = re.sub(r"\s+-o\s+", " ] || [ ", text.strip().rstrip(";"))
     result = False
     for test in re.split(r"\s*\|\|\s*", text):
@@ -920,7 +1066,12 @@ def evaluate_arg_test(text: str, arg1: str) -> bool | None:
         m = _EQUALS.match(test)
         if m is None:
             return None  # a test entrylint cannot evaluate: it may hold
-        result = result or ((arg1 == m.group(2)) == (m.group(1) != "!="))
+        n = int(m.group(1))
+        value = arg1 if n == 1 else None if later is None else \
+            later[n - 2] if n - 2 < len(later) else ""
+        if value is None:
+            return None
+        result = result or ((value == m.group(3)) == (m.group(2) != "!="))
     return result
 
 
@@ -968,6 +1119,15 @@ def _keepalive(name: str, words: list[str]) -> bool:
     if name == "sleep" and args:
         return args[0] in ("infinity", "inf") or (args[0].isdigit() and int(args[0]) >= 3600)
     return False
+
+
+def _never_ends(command: Command) -> bool:
+    """A keepalive that never exits by itself: ``sleep infinity``, ``tail -f`` (not
+    ``sleep 86400``, which ends in a day, nor ``tail --pid=N -f``, which ends with N)."""
+    words = [command.word_text(w).strip("'\"") for w in command.words[1:]]
+    if command.name == "sleep":
+        return bool(words) and words[0] in ("infinity", "inf")
+    return not any(w.startswith("--pid") for w in words)
 
 
 def ends_in_keepalive(script: ShellScript, node: Node) -> bool:

@@ -211,6 +211,119 @@ CASES: list[tuple[str, dict[str, str], list[tuple[str, str, int]]]] = [
       "boot.sh": "#!/bin/bash\nstop() { echo \"stopping\"; kill -TERM \"$pid\"; }\n"
                  "trap stop TERM\nmyserver &\npid=$!\nwait \"$pid\"\n"},
      []),
+    # an endless loop that is not the script's last statement: with CMD [.., "-d"] its branch
+    # runs and never ends, so the `-shell` branch after it is unreachable (EL109, no EL103)
+    ("endless-loop-then-more",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\", \"-d\"]\n",
+      "boot.sh": "#!/bin/bash\nmyd --daemon\nif [[ $1 == \"-d\" ]]; then\n"
+                 "  while true; do sleep 1000; done\nfi\nif [[ $1 == \"-shell\" ]]; then\n"
+                 "  /bin/bash\nfi\n"},
+     [("EL109", "boot.sh", 4)]),
+    # ... `until false` and `while :` too, bare at the top level: `myserver` never runs
+    ("until-false-then-server",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nmyd --daemon\nuntil false; do sleep 60; done\nmyserver\n"},
+     [("EL109", "boot.sh", 3)]),
+    # ... a loop with a `break` ends: what follows runs (the server's missing exec)
+    ("loop-with-break-then-server",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nwhile :; do\n  [ -e /tmp/ready ] && break\n  sleep 1\ndone\n"
+                 "myserver --port 80\n"},
+     [("EL103", "boot.sh", 6), ("EL104", "Dockerfile", 3)]),
+    # ... `tail -f` in the middle keeps the shell: the command after it never runs
+    ("tail-f-then-more",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nmyserver &\ntail -f /dev/null\nmyserver --again\n"},
+     [("EL109", "boot.sh", 3)]),
+    # ... while `sleep 86400` ends after a day, and the command after it runs then
+    ("long-sleep-then-server",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nCMD [\"/boot.sh\"]\n",
+      "boot.sh": "#!/bin/sh\nsleep 86400\nmyserver --port 80\n"},
+     [("EL103", "boot.sh", 3), ("EL104", "Dockerfile", 3)]),
+    # a top-level copy of "$1" decides the branch as "$1" does: CMD ["web"] takes the branch
+    # that execs the supervisor (which reaps), not `exec "$@"`
+    ("arg1-copy-branch-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"web\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\nFIRST=\"$1\"\nif [ \"$FIRST\" = \"web\" ]; then\n"
+                 "  prepare\n  exec s6-svscan /etc/s6\nfi\nexec \"$@\"\n"},
+     []),
+    # ... with CMD ["worker"] the branch is not taken: `exec "$@"` makes worker PID 1
+    ("arg1-copy-branch-not-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"worker\"]\n",
+      "boot.sh": "#!/bin/sh\nset -e\nFIRST=\"$1\"\nif [ \"$FIRST\" = \"web\" ]; then\n"
+                 "  prepare\n  exec s6-svscan /etc/s6\nfi\nexec \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # ... the same in a `case "${FIRST}"` (unbraced copy `FIRST=$1`)
+    ("arg1-copy-case",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"web\"]\n",
+      "boot.sh": "#!/bin/sh\nFIRST=$1\ncase \"${FIRST}\" in\n  web) exec s6-svscan /etc/s6 ;;\n"
+                 "esac\nexec \"$@\"\n"},
+     []),
+    # ... a copy made after `shift` is the second argument, and one set again in a branch is
+    # no copy: the test is not decided, and `exec "$@"` is what runs last
+    ("arg1-copy-after-shift",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"web\", \"web\"]\n",
+      "boot.sh": "#!/bin/sh\nshift\nFIRST=\"$1\"\nif [ \"$FIRST\" = \"web\" ]; then\n"
+                 "  exec s6-svscan /etc/s6\nfi\nexec \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    ("arg1-copy-set-again",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"web\"]\n",
+      "boot.sh": "#!/bin/sh\nFIRST=\"$1\"\n[ -n \"$MODE\" ] && FIRST=\"$MODE\"\n"
+                 "if [ \"$FIRST\" = \"web\" ]; then\n  exec s6-svscan /etc/s6\nfi\nexec \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # a test of "$2" inside the "$1" branch is decided by the second word of CMD: only
+    # `app start` execs the supervisor; `app stop` falls through to `exec "$@"`
+    ("second-arg-branch-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"app\", \"start\"]\n",
+      "boot.sh": "#!/bin/bash\nif [[ \"$1\" == app ]]; then\n  prepare\n"
+                 "  if [[ \"$2\" == \"start\" ]]; then\n    exec s6-svscan /etc/s6\n  fi\nfi\n"
+                 "exec \"$@\"\n"},
+     []),
+    ("second-arg-branch-not-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"app\", \"stop\"]\n",
+      "boot.sh": "#!/bin/bash\nif [[ \"$1\" == app ]]; then\n  prepare\n"
+                 "  if [[ \"$2\" == \"start\" ]]; then\n    exec s6-svscan /etc/s6\n  fi\nfi\n"
+                 "exec \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # `[[ "$1" == server ]] && { …; exec runsvdir …; }` is a branch: CMD ["server"] takes it
+    ("and-group-branch-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"server\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\n[[ \"$1\" == \"server\" ]] && {\n  prepare\n"
+                 "  exec runsvdir -P /etc/service\n}\nexec \"$@\"\n"},
+     []),
+    # ... CMD ["other"] does not, and `exec "$@"` makes `other` PID 1
+    ("and-group-branch-not-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"other\"]\n",
+      "boot.sh": "#!/bin/bash\nset -e\n[[ \"$1\" == \"server\" ]] && {\n  prepare\n"
+                 "  exec runsvdir -P /etc/service\n}\nexec \"$@\"\n"},
+     [("EL104", "Dockerfile", 3)]),
+    # ... `[ … ] && exec cmd` on one line, tested through a copy of "$1"
+    ("and-exec-one-line",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"web\"]\n",
+      "boot.sh": "#!/bin/sh\nMODE=\"${1}\"\n[ \"$MODE\" = web ] && exec s6-svscan /etc/s6\n"
+                 "exec \"$@\"\n"},
+     []),
+    # ... and as the last statement, a group whose test fails does not run: no missing exec
+    ("and-group-last-not-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"other\"]\n",
+      "boot.sh": "#!/bin/bash\n[[ \"$1\" == \"server\" ]] && {\n  myserver --port 80\n}\n"},
+     []),
+    ("and-group-last-taken",
+     {"Dockerfile": "FROM debian:12\nCOPY boot.sh /boot.sh\nENTRYPOINT [\"/boot.sh\"]\n"
+                    "CMD [\"server\"]\n",
+      "boot.sh": "#!/bin/bash\n[[ \"$1\" == \"server\" ]] && {\n  myserver --port 80\n}\n"},
+     [("EL103", "boot.sh", 3), ("EL104", "Dockerfile", 3)]),
 ]
 
 
@@ -236,6 +349,16 @@ def test_assumed_base_entrypoint_is_said(repo: Path) -> None:
     r = invoke_in(repo, ["check", "--format", "json", "."])
     (d,) = json.loads(r.stdout)
     assert "assumes that /usr/local/bin/docker-entrypoint.sh of the base image" in d["message"]
+
+
+def test_arg_tests_of_later_arguments() -> None:
+    from entrylint.shell import evaluate_arg_test
+
+    assert evaluate_arg_test('[[ "$2" == "start" ]]', "app", ["start"]) is True
+    assert evaluate_arg_test('[ "${2}" != start ]', "app", ["start"]) is False
+    assert evaluate_arg_test('[ "$3" = x ]', "app", ["start"]) is False  # empty
+    assert evaluate_arg_test('[ "$2" = start ]', "app") is None  # the rest is unknown
+    assert evaluate_arg_test('[ "$2" = start ]', "app", [None]) is None
 
 
 def test_start_stop_daemon_options() -> None:

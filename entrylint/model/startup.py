@@ -31,10 +31,8 @@ from entrylint.shell import (
     Command,
     ShellScript,
     Terminal,
-    evaluate_arg_test,
     expand_word,
     literal,
-    node_text,
     shared_script,
     shebang_interpreter,
 )
@@ -847,7 +845,7 @@ def _guard(script: ShellScript, command: Command, arg1: str | None) -> bool | No
     if not negate and any(ch.type == "then" and ch.start_byte > node.start_byte
                           for ch in parent.children):
         return None
-    holds = evaluate_arg_test(node_text(script.data, condition), arg1)
+    holds = script.arg1_test(condition, arg1)
     if holds is None:
         return None
     return not holds if negate else holds
