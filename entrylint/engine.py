@@ -351,48 +351,58 @@ def _lint_paths(paths: Iterable[Path], options: LintOptions | None,
                else _search(paths, patterns_for, unsearchable))
     jobs: list[_Job] = []
     configs: list[Config] = []
-    seen: set[Path] = set()
     named = {_key(p) for p in paths if not p.is_dir()} if not opts.changed else set()
-    for path in targets:
-        key = _key(path)
-        if key in seen:
-            continue
-        seen.add(key)
-        cfg = config_for(path)
-        if key not in named and cfg.excludes(path):
-            if opts.note is not None:
-                opts.note(f"{display_path(path)}: excluded by the configuration")
-            continue
-        try:
-            off = foreign.hadolint_ignored(path, _repo_root(path, opts.context))
-        except (OSError, RuntimeError):  # a symlink loop: building the model reports it
-            off = ()
-        if off and opts.note is not None:
-            opts.note(f"{display_path(path)}: .hadolint.yaml ignores {', '.join(off)}")
-        rules = tuple(r.id for r in base if cfg.enabled(r.id) and r.id not in off)
-        jobs.append(_Job(path, rules, cfg.init, cfg.assumes_init(path), key))
-        configs.append(cfg)
+
+    def prepared() -> Iterator[_Job]:
+        """Each Dockerfile once, with what its configuration says (notes as they come)."""
+        seen: set[Path] = set()
+        for path in targets:
+            key = _key(path)
+            if key in seen:
+                continue
+            seen.add(key)
+            cfg = config_for(path)
+            if key not in named and cfg.excludes(path):
+                if opts.note is not None:
+                    opts.note(f"{display_path(path)}: excluded by the configuration")
+                continue
+            try:
+                off = foreign.hadolint_ignored(path, _repo_root(path, opts.context))
+            except (OSError, RuntimeError):  # a symlink loop: building the model reports it
+                off = ()
+            if off and opts.note is not None:
+                opts.note(f"{display_path(path)}: .hadolint.yaml ignores {', '.join(off)}")
+            rules = tuple(r.id for r in base if cfg.enabled(r.id) and r.id not in off)
+            job = _Job(path, rules, cfg.init, cfg.assumes_init(path), key)
+            jobs.append(job)
+            configs.append(cfg)
+            yield job
 
     searched = any(p.is_dir() for p in paths)
     shared = _Shared(opts.context, opts.target, {r.id: r for r in base},
                      loader if opts.changed else None, _cache_for(opts, searched))
+    items: Iterable[_Job] = prepared()
+    if shared.cache is not None or opts.changed:
+        items = list(items)
     if shared.cache is not None:
         shared.cache.prepare({repo_root_of(j.path.parent) for j in jobs})
-    if opts.changed:  # the models are built already (and few): no workers
-        outcomes: Iterator[Linted | FileError] = (_lint_job(shared, j) for j in jobs)
-    else:
-        from entrylint import workers
+    from entrylint import workers
 
-        outcomes = workers.run(_lint_job, shared, jobs, opts.jobs)
+    # --changed-files: the models are built already (and few): no workers.  Otherwise the
+    # workers start once enough Dockerfiles are found, while the rest are still prepared.
+    outcomes = workers.run(_lint_job, shared, items, 1 if opts.changed else opts.jobs)
     result = Result()
     result.errors += unsearchable_dirs
     collected = _Collected()
-    for job, cfg, outcome in zip(jobs, configs, _announce(jobs, outcomes, progress),
-                                 strict=True):
-        if isinstance(outcome, FileError):
-            result.errors.append(outcome)
-        else:
-            collected.add(outcome, job.key, cfg, job.rules, result)
+    try:
+        for job, cfg, outcome in zip(jobs, configs, _announce(jobs, outcomes, progress),
+                                     strict=True):
+            if isinstance(outcome, FileError):
+                result.errors.append(outcome)
+            else:
+                collected.add(outcome, job.key, cfg, job.rules, result)
+    finally:
+        outcomes.close()
     collected.finish(result, config_for, opts)
     return result
 
