@@ -356,6 +356,7 @@ def _lint_paths(paths: Iterable[Path], options: LintOptions | None,
     def prepared() -> Iterator[_Job]:
         """Each Dockerfile once, with what its configuration says (notes as they come)."""
         seen: set[Path] = set()
+        enabled: dict[tuple[int, tuple[str, ...]], tuple[str, ...]] = {}
         for path in targets:
             key = _key(path)
             if key in seen:
@@ -372,7 +373,12 @@ def _lint_paths(paths: Iterable[Path], options: LintOptions | None,
                 off = ()
             if off and opts.note is not None:
                 opts.note(f"{display_path(path)}: .hadolint.yaml ignores {', '.join(off)}")
-            rules = tuple(r.id for r in base if cfg.enabled(r.id) and r.id not in off)
+            # the same few configurations for every Dockerfile: their rules once each (the
+            # configurations are kept in ``configs``, so their ids stay theirs)
+            rules = enabled.get((id(cfg), off))
+            if rules is None:
+                rules = enabled[id(cfg), off] = tuple(
+                    r.id for r in base if cfg.enabled(r.id) and r.id not in off)
             job = _Job(path, rules, cfg.init, cfg.assumes_init(path), key)
             jobs.append(job)
             configs.append(cfg)

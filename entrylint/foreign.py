@@ -72,16 +72,25 @@ def buildkit_skips(lines: list[str]) -> tuple[str, ...]:
 
 def hadolint_ignored(dockerfile: Path, repo_root: Path) -> tuple[str, ...]:
     """The entrylint rules that the nearest ``.hadolint.yaml``'s ``ignored:`` switches off."""
-    here = runmemo.resolve(dockerfile).parent
-    root = runmemo.resolve(repo_root)
-    for d in (here, *here.parents):
-        for name in HADOLINT_CONFIGS:
-            f = d / name
-            if runmemo.is_file(f):
-                return _hadolint_file(f, f.stat().st_mtime_ns)
-        if d == root or root not in d.parents:
-            break
-    return ()
+    found = _nearest(runmemo.resolve(dockerfile).parent, runmemo.resolve(repo_root))
+    return _hadolint_file(found, found.stat().st_mtime_ns) if found is not None else ()
+
+
+def _nearest(d: Path, root: Path) -> Path | None:
+    """The nearest hadolint file at or above ``d`` up to ``root``, once per directory of a
+    run (:mod:`entrylint.runmemo`): 2,000 sibling projects share their parents' answer."""
+    found: Path | None = runmemo.remembered("hadolint-config", _nearest_here, d, root)
+    return found
+
+
+def _nearest_here(d: Path, root: Path) -> Path | None:
+    for name in HADOLINT_CONFIGS:
+        f = d / name
+        if runmemo.is_file(f):
+            return f
+    if d == root or root not in d.parents or d.parent == d:
+        return None
+    return _nearest(d.parent, root)
 
 
 @lru_cache(maxsize=64)
