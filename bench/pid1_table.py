@@ -18,6 +18,8 @@ Not a unit test.  Needs Linux and root (or unprivileged user namespaces).  It
 Usage:  python bench/pid1_table.py [--out docs/pid1-behaviour.md] [--grace 3] [--keep]
         python bench/pid1_table.py --only "npm start" --update   # re-measure some rows
         (--update also appends the rows of cases that the table does not have yet)
+        python bench/pid1_table.py --kind daemon --update   # the daemons only (as root; a
+        daemon whose Debian package is not installed is skipped, and the table says so)
 Run it with a Python that can import entrylint (the project's venv).
 """
 
@@ -30,6 +32,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +48,9 @@ sys.path.insert(0, str(ROOT))
 
 from entrylint import pidns  # noqa: E402
 from entrylint.probe import ProbeFailed, run_probe  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from pid1_daemons import Daemon, daemon_cases  # noqa: E402
 
 SERVERS_PIP = ["gunicorn", "waitress", "uWSGI", "Flask", "Django", "tornado"]
 
@@ -182,6 +188,8 @@ class Case:
     cwd: Path | None = None
     #: extra environment
     env: dict[str, str] = field(default_factory=dict)
+    #: orphans injected per round (None: 3, or none when the case is an HTTP server)
+    orphans: int | None = None
 
 
 def free_port() -> int:
@@ -566,6 +574,10 @@ def write_programs(work: Path) -> None:
 # ------------------------------------------------------------------------------ running
 
 
+#: how run_probe says that PID 1 exited before it could be probed
+EXITED_AT_START = "exited during startup"
+
+
 def run_case(case: Case, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     for _ in range(case.runs):
@@ -577,12 +589,14 @@ def run_case(case: Case, work: Path, args: argparse.Namespace) -> dict[str, Any]
                            "NPM_CONFIG_FUND": "false", "NPM_CONFIG_AUDIT": "false",
                            "NPM_CONFIG_OFFLINE": "true", "PYTHONDONTWRITEBYTECODE": "1",
                            "PYTHONPATH": str(work), **case.env})
+        http = case.port is not None and case.kind == "server"
+        orphans = case.orphans if case.orphans is not None else (0 if http else 3)
         try:
             res = run_probe(
                 case.argv, cwd=case.cwd or work, grace=args.grace, wait=case.wait,
                 wait_port=case.port, start_timeout=60,
-                orphans=0 if case.port else 3, rounds=2, settle=args.settle,
-                request_url=f"http://127.0.0.1:{case.port}/" if case.port else None,
+                orphans=orphans, rounds=2, settle=args.settle,
+                request_url=f"http://127.0.0.1:{case.port}/" if http else None,
                 request_count=3, show_output=args.verbose,
             )
         except (pidns.ProbeError, ProbeFailed) as exc:
@@ -610,7 +624,14 @@ def sigterm_word(run: dict[str, Any]) -> str:
 
 
 def reaps_word(run: dict[str, Any]) -> str:
-    return {"immediate": "yes", "periodic": "periodic", "no": "no"}.get(
+    stop = run["probe"]["stop"]
+    code = stop["returncode"]
+    if stop["outcome"] == "exited-early" and code is not None and code < 0:
+        # PID 1 died of a signal while orphans were handed to it: the orphans it "reaped"
+        # were killed with the namespace
+        return f"crashed ({signal.Signals(-code).name})"
+    return {"immediate": "yes", "periodic": "periodic", "no": "no",
+            "skipped": "not tried"}.get(
         run["probe"]["reaping"]["verdict"], run["probe"]["reaping"]["verdict"])
 
 
@@ -618,6 +639,13 @@ def summarize(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
     row: dict[str, Any] = {"case": case.name, "kind": case.kind, "argv": case.shown,
                            **case.facts, "runs": len(runs)}
     ok = [r for r in runs if "probe" in r]
+    early = [r for r in runs if EXITED_AT_START in r.get("error", "")]
+    if not ok and early and case.kind == "daemon":
+        # PID 1 exited by itself before anything was measured (forked into the background)
+        row.update({"reaps": "not tried", "sigterm": "exited-early", "stop_seconds": None,
+                    "pid1_name": "—", "zombies_left": "—", "orphans": 0,
+                    "exited_at_start": early[0]["error"]})
+        return row
     if not ok:
         row.update({"reaps": "error", "sigterm": "error", "stop_seconds": None,
                     "error": runs[0].get("error") if runs else "not run"})
@@ -670,6 +698,8 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "forks a child that forks an orphan per request (`probe --requests`, 127.0.0.1 only).",
         "Wrappers: 2 rounds of 3 orphans injected into the namespace (`probe --orphans 3`) around",
         "a stand-in Python app that writes a marker file when it gets SIGTERM.",
+        "Daemons (`bench/pid1_daemons.py`, Debian 12's packages, run as root on a loopback",
+        "port): 2 rounds of 3 injected orphans, or none where the case says so.",
         f"Stop: SIGTERM to PID 1, then SIGKILL after a **short grace of {grace:g} s** (docker",
         "stop waits 10 s; a case marked \"killed after grace\" would be killed there too).",
         f"Settle: an exited orphan gets {meta['settle_seconds']:g} s to be reaped.",
@@ -690,16 +720,33 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         if r["reaps"] == "error":
             out.append(f"| {r['case']} | error | error | — | — | {r.get('error', '')} |")
             continue
+        pid1 = "—" if r["pid1_name"] == "—" else f"`{r['pid1_name']}`"
         out.append(f"| {r['case']} | {r['reaps']} | {r['sigterm']} | {stop_cell(r, grace)} | "
-                   f"{r['zombies_left']} | `{r['pid1_name']}` |")
+                   f"{r['zombies_left']} | {pid1} |")
     out += ["", "## Versions", ""]
     out += [f"- {k}: {v}" for k, v in sorted(meta["versions"].items())]
     for upd in meta.get("updates", []):
-        out += ["", f"Re-measured {upd['date']} with `--update` (same host; versions in the "
-                "JSON): " + "; ".join(upd["cases"]) + "."]
-    if meta["problems"]:
+        host = upd.get("host", meta["host"])
+        where = "same host" if host == meta["host"] else f"on {host}"
+        debs = [f"{k} {v}" for k, v in sorted(upd["versions"].items())
+                if k.endswith("(deb)") and meta["versions"].get(k) != v]
+        vers = f"; versions in the JSON{': ' + ', '.join(debs) if debs else ''}"
+        added = upd.get("added", [])
+        again = [c for c in upd["cases"] if c not in added]
+        for word, cases in (("Re-measured", again), ("Added", added)):
+            if cases:
+                out += ["", f"{word} {upd['date']} with `--update` ({where}{vers}): "
+                        + "; ".join(cases) + "."]
+    measured = {r["case"] for r in rows}
+    skips: dict[str, str] = {}
+    for part in [meta, *meta.get("updates", [])]:
+        skips.update({k: v for k, v in part.get("skipped", {}).items() if k not in measured})
+    problems = [*meta["problems"], *(f"{u['date']}: {p}" for u in meta.get("updates", [])
+                                     for p in u.get("problems", []))]
+    problems += [f"{case}: {why}" for case, why in sorted(skips.items())]
+    if problems:
         out += ["", "## Not measured", ""]
-        out += [f"- {p}" for p in meta["problems"]]
+        out += [f"- {p}" for p in problems]
     out += [
         "",
         "## Notes",
@@ -722,6 +769,12 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "- In the `… run slow` rows the app takes 1 s to stop and writes its marker only when",
         "  it is done: `lost` there means PID 1 (the launcher, or tini with it) exited without",
         "  waiting, and the app was SIGKILLed part-way through stopping.",
+        "- Daemons: `exited-early` means PID 1 was gone before SIGTERM was sent.  With reaps",
+        "  `not tried` it exited as soon as it started (`exim4 -bd` forks into the background:",
+        "  a container would stop at once); with `crashed (SIG…)` it died of that signal while",
+        "  orphans were handed to it (the orphans then die with the namespace).  `probe`'s",
+        "  orphans are processes PID 1 did not fork: vsftpd reaps the first and then crashes,",
+        "  treating it as one of its own sessions.  Its `(no orphans)` row shows SIGTERM alone.",
         "",
         "## Raw results",
         "",
@@ -736,6 +789,18 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def selected(case: Case, args: argparse.Namespace) -> bool:
+    """The case is among those --only and --kind select."""
+    if args.kind and case.kind != args.kind:
+        return False
+    return not args.only or args.only.lower() in case.name.lower()
+
+
+def daemon_case(d: Daemon) -> Case:
+    return Case(d.name, "daemon", d.argv, d.shown, port=d.port, orphans=d.orphans,
+                wait=d.wait, runs=d.runs, facts={"daemon": d.program, "package": d.package})
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "pid1-behaviour.md")
@@ -744,14 +809,16 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--verbose", action="store_true", help="show the programs' output")
     ap.add_argument("--only", help="run only cases whose name contains this text")
+    ap.add_argument("--kind", help="run only cases of this kind (daemon: sshd, haproxy, "
+                                   "exim, FTP servers, ...; see bench/pid1_daemons.py)")
     ap.add_argument("--rerender", action="store_true",
                     help="measure nothing: rewrite --out from its own JSON block")
     ap.add_argument("--update", action="store_true",
                     help="with --only: measure those cases and replace their rows in --out, "
                          "keeping the other rows (pip-installs only what they need)")
     args = ap.parse_args()
-    if args.update and not args.only:
-        ap.error("--update needs --only")
+    if args.update and not (args.only or args.kind):
+        ap.error("--update needs --only or --kind")
     if args.rerender:
         text = args.out.read_text()
         block = text.split("```json\n", 1)[1].split("\n```", 1)[0]
@@ -766,27 +833,34 @@ def main() -> int:
         return 2
     problems: list[str] = []
     ensure_apt(["busybox", "tini"], problems)
+    daemons_only = args.kind == "daemon"
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="entrylint-bench-"))
     try:
         app_dir = work / "app"
         packages: list[str] | None = None
-        if args.only:  # servers only when a server case is selected
+        if args.only or args.kind:  # servers only when a server case is selected
             every = {k: "?" for k in SERVERS_PIP}
             wanted = [c for c in server_cases(work / "venv", app_dir, every)
-                      if args.only.lower() in c.name.lower()]
-            packages = [*sorted({c.pip for c in wanted if c.pip}), "dumb-init"]
+                      if selected(c, args)]
+            packages = [*sorted({c.pip for c in wanted if c.pip})]
+            packages += [] if daemons_only else ["dumb-init"]
         venv, installed = make_venv(work, problems, packages)
         app_dir.mkdir()
         write_programs(app_dir)
-        install_package_managers(work, problems)  # a few seconds; needs the npm registry
-        setup_berry_project(app_dir, problems)
+        if not daemons_only:
+            install_package_managers(work, problems)  # a few seconds; needs the npm registry
+            setup_berry_project(app_dir, problems)
         if os.geteuid() == 0:  # the privilege-drop cases run the app as nobody
             work.chmod(0o755)
             app_dir.chmod(0o777)
-        cases = server_cases(venv, app_dir, installed) + wrapper_cases(app_dir, venv)
-        if args.only:
-            cases = [c for c in cases if args.only.lower() in c.name.lower()]
+        skipped: dict[str, str] = {}
+        daemons = daemon_cases(app_dir, free_port, skipped) if os.geteuid() == 0 else []
+        if os.geteuid() != 0:
+            problems.append("daemons: not measured (they run from Debian packages, as root)")
+        cases = (server_cases(venv, app_dir, installed) + wrapper_cases(app_dir, venv)
+                 + [daemon_case(d) for d in daemons])
+        cases = [c for c in cases if selected(c, args)]
         rows = []
         for case in cases:
             t0 = time.monotonic()
@@ -804,6 +878,7 @@ def main() -> int:
             ("node", version_of(["node", "--version"])), ("npm", version_of(["npm", "--version"])),
             ("util-linux unshare", version_of(["unshare", "--version"])),
             ("sudo", version_of(["sudo", "--version"])),
+            *((f"{d} (deb)", dpkg_version(d)) for d in sorted({d.package for d in daemons})),
             ("kernel", platform.release()),
         ):
             if ver:
@@ -813,7 +888,7 @@ def main() -> int:
             "host": f"{platform.system()} {platform.release()} ({platform.machine()})",
             "python": platform.python_version(), "namespace": mode,
             "grace_seconds": args.grace, "settle_seconds": args.settle,
-            "versions": versions, "problems": problems,
+            "versions": versions, "problems": problems, "skipped": skipped,
             "bench_seconds": round(time.monotonic() - started, 1),
         }
         if args.update:
@@ -826,8 +901,10 @@ def main() -> int:
                 print(f"pid1_table: --update: new row {r['case']!r}", flush=True)
             rows = [fresh.get(r["case"], r) for r in old["rows"]] + added
             meta = {**old["meta"], "updates": [*old["meta"].get("updates", []), {
-                "date": meta["date"], "cases": sorted(fresh), "versions": meta["versions"],
-                "bench_seconds": meta["bench_seconds"]}]}
+                "date": meta["date"], "host": meta["host"], "cases": sorted(fresh),
+                "versions": meta["versions"], "bench_seconds": meta["bench_seconds"],
+                "problems": problems, "skipped": skipped,
+                "added": sorted(r["case"] for r in added)}]}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(render(rows, meta))
         print(f"wrote {args.out} in {time.monotonic() - started:.1f} s", flush=True)
