@@ -82,14 +82,15 @@ def daemon_cases(work: Path, free_port: Callable[[], int],
             out.append(Daemon(label, "haproxy", ["/usr/sbin/haproxy", *flags, "-f", str(cfg)],
                               ["haproxy", *flags, "-f", "haproxy.cfg"], "haproxy", port=p))
 
-    exim = ["`exim4 -bdf -q15m`", "`exim4 -bd -q15m` (forks into the background)"]
+    exim = ["`exim4 -bdf -q15m`", "`exim4 -bd -q15m` (forks into the background)",
+            "`exim4 -bd -q15m -v` (-v: stays in the foreground)"]
     if have("/usr/sbin/exim4", "exim4-daemon-light", exim):
-        for label, flag in zip(exim, ("-bdf", "-bd"), strict=True):
+        for label, flags in zip(exim, (["-bdf"], ["-bd"], ["-bd", "-v"]), strict=True):
             p = free_port()
             out.append(Daemon(label, "exim4-daemon-light",
-                              ["/usr/sbin/exim4", flag, "-oX", str(p), "-q15m"],
-                              ["exim4", flag, "-oX", "PORT", "-q15m"], "exim4",
-                              port=p if flag == "-bdf" else None))
+                              ["/usr/sbin/exim4", *flags, "-oX", str(p), "-q15m"],
+                              ["exim4", *flags, "-oX", "PORT", "-q15m"], "exim4",
+                              port=None if flags == ["-bd"] else p))
 
     pure = ["`pure-ftpd -S 127.0.0.1,PORT`"]
     if have("/usr/sbin/pure-ftpd", "pure-ftpd", pure):

@@ -58,6 +58,17 @@ INITS: dict[str, Evidence] = {
     "init": "source",  # /sbin/init (systemd, sysvinit) and s6-overlay's /init; see is_init()
 }
 
+#: The flags that keep sshd / dnsmasq in the foreground (without one they fork into the
+#: background, measured: PID 1 exits at once).  ``--keep-in-foreground`` and ``--no-daemon``
+#: are the long names of dnsmasq's ``-k`` and ``-d``.
+_SSHD_FOREGROUND = ("-D", "-De", "-eD")
+_DNSMASQ_FOREGROUND = ("-k", "--keep-in-foreground", "-d", "--no-daemon")
+_EXIM_BACKGROUND = ("forks into the background (`-bd` without `-v`): PID 1 exits at once and "
+                    "the container stops; `-bdf` keeps it in the foreground, where it reaps "
+                    "and stops on SIGTERM")
+#: exim -bd stays in the foreground with -v (measured) or -d (debugging; from exim's manual)
+_EXIM_FOREGROUND = ("-bdf", "-v")
+
 #: Servers that reap orphans themselves when they are PID 1.
 REAPERS: dict[str, Reaper] = {
     r.name: r
@@ -77,7 +88,14 @@ REAPERS: dict[str, Reaper] = {
         Reaper("postgres", "source"),
         Reaper("postmaster", "source"),
         Reaper("php-fpm", "source"),
-        Reaper("haproxy", "source", needs_any_flag=("-W", "-Ws")),
+        # Daemons measured as PID 1 (bench/pid1_daemons.py, Debian 12's packages): each
+        # reaped every injected orphan at once and exited on SIGTERM.
+        Reaper("haproxy", "measured", needs_any_flag=("-W", "-Ws")),  # master-worker only
+        Reaper("sshd", "measured", needs_any_flag=_SSHD_FOREGROUND),
+        Reaper("exim4", "measured", needs_any_flag=_EXIM_FOREGROUND),
+        Reaper("exim", "measured", needs_any_flag=_EXIM_FOREGROUND),  # Debian: a link to exim4
+        Reaper("pure-ftpd", "measured"),
+        Reaper("dnsmasq", "measured", needs_any_flag=_DNSMASQ_FOREGROUND),
         # not a server, but measured to reap as PID 1 (the `sudo -u nobody app` row)
         Reaper("sudo", "measured"),
     )
@@ -93,8 +111,52 @@ NON_REAPERS_MEASURED: frozenset[str] = frozenset(
         "waitress-serve",
         "uwsgi-no-master",
         "node",
+        "haproxy",  # without -W (master-worker): measured, and it ignored SIGTERM too
+        "redis-server",
     }
 )
+
+
+@dataclass(frozen=True)
+class Pid1Flaw:
+    """What is wrong with a program as PID 1 when "it never reaps orphans" is not the truth:
+    it reaps, but crashes or ignores SIGTERM, or it does not stay PID 1 at all."""
+
+    name: str
+    evidence: Evidence
+    #: completes "PID 1 will be `X`, which ..."
+    what: str
+    #: only when one of these flags is given (exim ``-bd``); empty: always
+    with_any_flag: tuple[str, ...] = ()
+    #: not when one of these is given (sshd ``-D``)
+    unless_any_flag: tuple[str, ...] = ()
+    #: an init in front fixes it (False: the program's own flags do; see ``what``)
+    init_helps: bool = True
+
+
+#: Programs measured to be a poor PID 1 for a reason other than not reaping.
+PID1_FLAWS: dict[str, Pid1Flaw] = {
+    f.name: f
+    for f in (
+        Pid1Flaw("vsftpd", "measured",
+                 "dies (SIGSEGV) when it reaps a process it did not start, and ignores "
+                 "SIGTERM as PID 1"),
+        Pid1Flaw("cron", "measured",
+                 "reaps orphans but ignores SIGTERM as PID 1 (`docker stop` ends in SIGKILL)"),
+        Pid1Flaw("exim4", "measured", _EXIM_BACKGROUND, with_any_flag=("-bd",),
+                 unless_any_flag=(*_EXIM_FOREGROUND, "-d"), init_helps=False),
+        Pid1Flaw("exim", "measured", _EXIM_BACKGROUND, with_any_flag=("-bd",),
+                 unless_any_flag=(*_EXIM_FOREGROUND, "-d"), init_helps=False),
+        Pid1Flaw("sshd", "measured",
+                 "forks into the background without `-D`: PID 1 exits at once and the "
+                 "container stops; `sshd -D` stays in the foreground, where it reaps and stops "
+                 "on SIGTERM", unless_any_flag=_SSHD_FOREGROUND, init_helps=False),
+        Pid1Flaw("dnsmasq", "measured",
+                 "forks into the background without `-k`: PID 1 exits at once and the "
+                 "container stops; `dnsmasq -k` stays in the foreground, where it reaps and "
+                 "stops on SIGTERM", unless_any_flag=_DNSMASQ_FOREGROUND, init_helps=False),
+    )
+}
 
 #: Commands that replace themselves with their argument (``exec``): they are transparent.
 EXEC_WRAPPERS: dict[str, str] = {
@@ -195,24 +257,64 @@ _TINI_BUILD = re.compile(r"(?:[a-z]+-)?tini(?:-static)?(?:-(?:amd64|arm64|armhf|
                          r"ppc64le|s390x|muslc-amd64|x86_64|aarch64))?")
 
 
-def reaps(argv: list[str]) -> bool:
-    """True when the program of ``argv`` reaps orphans as PID 1 (unknown programs do not)."""
-    if not argv:
-        return False
+def _program_and_args(argv: list[str]) -> tuple[str, list[str]]:
     name = program_name(argv[0])
     if name.startswith("python") and len(argv) >= 3 and argv[1] == "-m":
-        name, args = argv[2], argv[3:]
-    else:
-        args = argv[1:]
+        return argv[2], argv[3:]
+    return name, argv[1:]
+
+
+def _has_flag(args: list[str], flags: tuple[str, ...]) -> bool:
+    return any(a in flags or any(a.startswith(f + "=") for f in flags) for a in args)
+
+
+def reaps(argv: list[str]) -> bool:
+    """True when the program of ``argv`` reaps orphans as PID 1 and is a good PID 1 (unknown
+    programs are not; see :func:`pid1_flaw` for those that reap but are not)."""
+    if not argv:
+        return False
+    name, args = _program_and_args(argv)
     reaper = REAPERS.get(name)
     if reaper is None:
         return False
     if reaper.needs_any_flag:
-        return any(
-            a in reaper.needs_any_flag or any(a.startswith(f + "=") for f in reaper.needs_any_flag)
-            for a in args
-        )
+        return _has_flag(args, reaper.needs_any_flag)
     return True
+
+
+def pid1_flaw(argv: list[str]) -> Pid1Flaw | None:
+    """What is measured to be wrong with ``argv`` as PID 1 when it is not that it never reaps
+    (vsftpd crashes, cron ignores SIGTERM, ``exim -bd`` forks away), or None."""
+    if not argv:
+        return None
+    name, args = _program_and_args(argv)
+    flaw = PID1_FLAWS.get(name)
+    if flaw is None or (flaw.with_any_flag and not _has_flag(args, flaw.with_any_flag)):
+        return None
+    return None if _has_flag(args, flaw.unless_any_flag) else flaw
+
+
+def flag_decides(argv: list[str]) -> bool:
+    """Whether the program of ``argv`` is a good PID 1 or not depends on its flags (haproxy
+    ``-W``, ``sshd -D``, ``exim -bdf``)."""
+    if not argv:
+        return False
+    name, _ = _program_and_args(argv)
+    reaper, flaw = REAPERS.get(name), PID1_FLAWS.get(name)
+    return bool((reaper is not None and reaper.needs_any_flag)
+                or (flaw is not None and (flaw.with_any_flag or flaw.unless_any_flag)))
+
+
+def reaping_flag(argv: list[str]) -> str | None:
+    """The flag with which the program of ``argv`` would reap as PID 1 (haproxy ``-W``), when
+    it is known to reap with one and ``argv`` lacks it; else None."""
+    if not argv:
+        return None
+    name, args = _program_and_args(argv)
+    reaper = REAPERS.get(name)
+    if reaper is None or not reaper.needs_any_flag or _has_flag(args, reaper.needs_any_flag):
+        return None
+    return reaper.needs_any_flag[0]
 
 
 # --------------------------------------------------------------------------------------------

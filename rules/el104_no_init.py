@@ -4,14 +4,23 @@
 calls `waitpid()` on them leaves each one a zombie for the life of the container; they fill the
 process table.  Most servers do not reap children they did not start: measured, wsgiref, the
 Flask and Django dev servers, Tornado, waitress, uWSGI without `--master`, node and plain
-Python apps all left every orphan a zombie.  Servers measured to reap as PID 1 (gunicorn, uWSGI
-with `--master`, Apache httpd; nginx, postgres and php-fpm from their source) are not reported,
+Python apps all left every orphan a zombie; so did redis-server and haproxy without `-W`.
+Servers measured to reap as PID 1 and stop on SIGTERM (gunicorn, uWSGI with `--master`, Apache
+httpd, `sshd -D`, haproxy `-W`, `exim -bdf`, pure-ftpd, `dnsmasq -k`; nginx, postgres and
+php-fpm from their source) are not reported,
 nor is an init in front (tini, dumb-init, docker-init, catatonit, s6-overlay's `/init`, runit,
 supervisord, systemd), nor a service that compose runs with `init: true`, nor an interactive
 shell (`CMD ["bash"]`: a shell reaps what it inherits).  A Dockerfile that sets no
 ENTRYPOINT or CMD runs its base image's: `FROM ruby:3` alone starts `irb`, `FROM node:22`
 starts `node` through `docker-entrypoint.sh` (from entrylint's base-image table, or from the
 Dockerfile of the repository that builds the base image); the message says so.
+
+Where "never reaps" is not the truth, the message says what is (measured): vsftpd reaps, but
+dies (SIGSEGV) on a process it did not start and ignores SIGTERM as PID 1; Debian's `cron -f`
+reaps but ignores SIGTERM.  `exim -bd` (without `-v`), `sshd` without `-D` and `dnsmasq`
+without `-k` fork into the background, so PID 1 exits at once and the container stops: an init
+would not help, the flag does (no fix).  Where the flags come from a variable entrylint cannot
+read (`sshd $OPTS`, `haproxy $OPTS`), nothing is said.
 
 A small init fixes it: `ENTRYPOINT ["tini", "--"]` reaps orphans and forwards signals.
 """
@@ -64,6 +73,28 @@ FIX += baseimages.init_fix_summary()
 
 
 
+NEVER_REAPS = ("never reaps orphaned processes: they stay zombies for the life of the "
+               "container")
+
+
+def _known_argv(candidate: Launch) -> list[str]:
+    argv = [a or "" for a in candidate.argv]
+    if candidate.kind == "program" and argv:
+        return [facts.server_program(argv[0]), *argv[1:]]
+    return argv
+
+
+def _what_is_wrong(candidate: Launch, flaw: knowledge.Pid1Flaw | None) -> str:
+    """Completes "PID 1 will be `X`, which ...": the measured flaw, or that it never reaps
+    (and the flag with which it would, for haproxy)."""
+    if flaw is not None:
+        return flaw.what
+    flag = knowledge.reaping_flag(_known_argv(candidate))
+    if flag is None:
+        return NEVER_REAPS
+    return f"{NEVER_REAPS} (with `{flag}` it reaps them itself)"
+
+
 def _non_reaping(candidate: Launch) -> bool:
     argv = [a or "" for a in candidate.argv]
     if candidate.kind == "program":
@@ -71,6 +102,8 @@ def _non_reaping(candidate: Launch) -> bool:
             return False  # a shell reaps what it inherits (docs/pid1-behaviour.md)
         if facts.server_program(argv[0]) in facts.FLAG_FIXABLE_SERVERS:
             return False  # uWSGI without --master: EL111 says which flags make it reap
+        if None in candidate.argv[1:] and knowledge.flag_decides(_known_argv(candidate)):
+            return False  # `sshd $OPTS`: the word we cannot read may be `-D`
         return not knowledge.reaps([facts.server_program(argv[0]), *argv[1:]])
     return candidate.kind == "swallower" and not knowledge.reaps(argv)
 
@@ -89,14 +122,28 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
     where = next((c.where for c in offenders if c.where is not None), None)
     if where is None:
         return
-    names = []
-    for c in offenders:
+    named: dict[str, str] = {}  # shown command -> what is wrong with it as PID 1
+    flaws = [knowledge.pid1_flaw(_known_argv(c)) for c in offenders]
+    for c, flaw in zip(offenders, flaws, strict=True):
         text = quote_argv(c.argv)
         if len(text) > 50:
             text = text[:49] + "…"
-        if text not in names:
-            names.append(text)
-    shown = " / ".join(f"`{n}`" for n in names)
+        named.setdefault(text, _what_is_wrong(c, flaw))
+    if len(set(named.values())) == 1:
+        shown = " / ".join(f"`{n}`" for n in named) + ", which " + next(iter(named.values()))
+    else:
+        shown = ", or ".join(f"`{n}`, which {what}" for n, what in named.items())
+    once = once_fixed(fixes) if fixes else ""
+    assumed = next((launch.assumed for launch in model.start.walk() if launch.assumed), None)
+    suffix = f" ({assumed})" if assumed is not None else ""
+    if all(f is not None and not f.init_helps for f in flaws):
+        # an init does not help (exim -bd forks away): the program's own flag does
+        diag = at_instruction(ID, SEVERITY, model, where,
+                              f"{once}PID 1 will be {shown}.{suffix}", None)
+        diag.requires = tuple(fixes)
+        diag.notes.append("no automatic fix: an init in front would exit with it")
+        yield diag
+        return
     swallowers = [c for c in offenders if c.kind == "swallower"]
     fix = init_fix(model, process_group=bool(swallowers))
     why_not = no_init_fix_reason(model)
@@ -107,17 +154,10 @@ def check(model: ImageModel) -> Iterator[Diagnostic]:
                 + ")")
     else:
         init = '`ENTRYPOINT ["tini", "--"]`'
-    once = ""
-    if fixes:
-        once = once_fixed(fixes)
     how = (f"`init: true` in the service, or {init} in the image" if model.service is not None
            else f"{init}, or `docker run --init` / compose `init: true` where the container "
                 f"is run that way (Kubernetes has no --init)")
-    message = (f"{once}PID 1 will be {shown}, which never reaps orphaned processes: they stay "
-               f"zombies for the life of the container. Run it under an init: {how}")
-    assumed = next((launch.assumed for launch in model.start.walk() if launch.assumed), None)
-    if assumed is not None:
-        message += f" ({assumed})"
+    message = f"{once}PID 1 will be {shown}. Run it under an init: {how}{suffix}"
     diag = at_instruction(ID, SEVERITY, model, where, message, fix)
     diag.requires = tuple(fixes)
     if fix is None and why_not is not None:

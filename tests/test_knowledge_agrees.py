@@ -243,3 +243,61 @@ def test_dev_servers_do_not_stop_cleanly(row: dict[str, Any]) -> None:
 
 def test_dev_server_rows_exist() -> None:
     assert {facts.dev_server(r["argv"]) for r in DEV} >= {"flask run", "manage.py runserver"}
+
+
+DAEMONS = _pick(kind="daemon")
+#: a program known by another name that is the same binary (Debian: /usr/sbin/exim -> exim4)
+SAME_PROGRAM = {"exim": "exim4"}
+
+
+def test_daemon_rows_exist() -> None:
+    """bench/pid1_daemons.py's rows are in the table (measured from Debian 12's packages)."""
+    names = {r["daemon"] for r in DAEMONS}
+    assert {"sshd", "haproxy", "exim4", "vsftpd", "pure-ftpd"} <= names
+
+
+@pytest.mark.parametrize("row", DAEMONS, ids=_ids(DAEMONS))
+def test_daemon_as_pid1(row: dict[str, Any]) -> None:
+    """EL104's knowledge of daemons: a daemon that reaps and stops on SIGTERM is a good PID 1
+    (knowledge.reaps); one that never reaps is "never reaps"; any other has a Pid1Flaw that
+    says what the row shows (crashes, ignores SIGTERM, forks into the background)."""
+    argv = row["argv"]
+    name = knowledge.program_name(argv[0])
+    assert name == row["daemon"], row["case"]
+    good = row["reaps"] in ("yes", "periodic") and row["sigterm"] == "exits"
+    assert knowledge.reaps(argv) == good, row["case"]
+    flaw = knowledge.pid1_flaw(argv)
+    if good:
+        reaper = knowledge.REAPERS[name]
+        assert reaper.evidence == "measured", row["case"]
+        assert reaper.periodic == (row["reaps"] == "periodic"), row["case"]
+        assert flaw is None, row["case"]
+        return
+    if row["reaps"] == "no":  # "never reaps" is the truth
+        assert flaw is None and name in knowledge.NON_REAPERS_MEASURED, row["case"]
+        return
+    assert flaw is not None and flaw.evidence == "measured", row["case"]
+    assert "never reaps" not in flaw.what, row["case"]
+    if row["reaps"] == "not tried" and row["sigterm"] == "exited-early":
+        assert "forks into the background" in flaw.what and not flaw.init_helps, row["case"]
+        return
+    assert flaw.init_helps, row["case"]
+    if row["reaps"].startswith("crashed ("):
+        died_of = row["reaps"].removeprefix("crashed (").rstrip(")")
+        assert f"dies ({died_of})" in flaw.what, row["case"]
+    if row["sigterm"] == "ignored":
+        assert "ignores SIGTERM as PID 1" in flaw.what, row["case"]
+    if row["reaps"] == "yes":
+        assert "reaps orphans but" in flaw.what, row["case"]
+
+
+def test_every_daemon_fact_is_measured() -> None:
+    """Each measured daemon entry of knowledge.py has its row (or is the same binary as one)."""
+    names = {r["daemon"] for r in DAEMONS}
+    flaws = {f.name for f in knowledge.PID1_FLAWS.values() if f.evidence == "measured"}
+    assert {SAME_PROGRAM.get(n, n) for n in flaws} <= names
+    servers = {r["server"] for r in SERVERS} | {r["program"] for r in PRIVILEGE}
+    measured = {n for n, r in knowledge.REAPERS.items() if r.evidence == "measured"}
+    # httpd and its wrappers were measured before the bench had them (shared/reference)
+    unbenched = {"httpd", "apache2", "apachectl", "apache2ctl"}
+    assert {SAME_PROGRAM.get(n, n) for n in measured} - unbenched <= names | servers
