@@ -461,20 +461,23 @@ class ShellScript:
     def _arrays(self) -> dict[str, list[str | None]]:
         found: dict[str, list[str | None]] = {}
         twice: set[str] = set()
-        stack = [self.tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type == "variable_assignment":
-                name = node.child_by_field_name("name")
-                value = node.child_by_field_name("value")
-                if name is not None and value is not None and value.type == "array":
-                    key = node_text(self.data, name)
-                    if key in found:
-                        twice.add(key)
-                    found[key] = [literal(self.data, w) for w in value.named_children
-                                  if w.type != "comment"]
-            stack.extend(node.named_children)
+        for node in descendants(self.tree.root_node, self_too=True):
+            key, value = self._assignment(node) or ("", None)
+            if value is not None and value.type == "array":
+                if key in found:
+                    twice.add(key)
+                found[key] = [literal(self.data, w) for w in value.named_children
+                              if w.type != "comment"]
         return {k: v for k, v in found.items() if k not in twice}
+
+    def _assignment(self, node: Node) -> tuple[str, Node | None] | None:
+        """``NAME=value`` (``variable_assignment``): its name and value node; else None."""
+        if node.type != "variable_assignment":
+            return None
+        name = node.child_by_field_name("name")
+        if name is None:
+            return None
+        return node_text(self.data, name), node.child_by_field_name("value")
 
     def scalars(self) -> dict[str, tuple[str, int]]:
         """Variables the script sets once, at its top level, to a literal word
@@ -487,22 +490,18 @@ class ShellScript:
     def _scalars(self) -> dict[str, tuple[str, int]]:
         top: dict[str, tuple[str, int]] = {}
         seen: dict[str, int] = {}
-        stack = [self.tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type == "variable_assignment":
-                name_node = node.child_by_field_name("name")
-                value = node.child_by_field_name("value")
-                if name_node is not None:
-                    key = node_text(self.data, name_node)
-                    seen[key] = seen.get(key, 0) + 1
-                    parent = node.parent
-                    if parent is not None and parent.type == "declaration_command":
-                        parent = parent.parent
-                    word = literal(self.data, value) if value is not None else ""
-                    if parent is not None and parent.type == "program" and word is not None \
-                            and node_text(self.data, node).startswith(key + "="):
-                        top[key] = (word, node.end_byte)
+        for node in descendants(self.tree.root_node, self_too=True):
+            named = self._assignment(node)
+            if named is not None:
+                key, value = named
+                seen[key] = seen.get(key, 0) + 1
+                parent = node.parent
+                if parent is not None and parent.type == "declaration_command":
+                    parent = parent.parent
+                word = literal(self.data, value) if value is not None else ""
+                if parent is not None and parent.type == "program" and word is not None \
+                        and node_text(self.data, node).startswith(key + "="):
+                    top[key] = (word, node.end_byte)
             elif node.type == "for_statement":
                 var = node.child_by_field_name("variable")
                 if var is not None:
@@ -513,7 +512,6 @@ class ShellScript:
                                                                        "unset", "mapfile"):
                     for w in node.named_children[1:]:
                         seen[node_text(self.data, w)] = 2
-            stack.extend(node.named_children)
         return {k: v for k, v in top.items() if seen.get(k) == 1}
 
     def trap_functions(self) -> frozenset[str]:

@@ -192,29 +192,27 @@ def test_fifo_named_as_a_dockerfile(tmp_path: Path) -> None:
                                   "(a FIFO)\n")
 
 
-def test_config_option_given_a_fifo(tmp_path: Path) -> None:
-    """It exists (so not "no such configuration file") and is refused without blocking."""
+FIFO_OPTIONS = {
+    # it exists (so not "no such configuration file") and is refused without blocking
+    "config": (["--config", "conf.toml"], "conf.toml",
+               "entrylint: error: conf.toml: cannot read: is not a regular file (a FIFO)\n"),
+    # opening it for writing would block until a reader comes: an error at once instead
+    "output": (["--format", "json", "-o", "report.json"], "report.json",
+               "entrylint: error: report.json: the report is not written there: it is a FIFO "
+               "that nobody reads\n"),
+    "context": (["--context", "ctx"], "ctx",
+                "Invalid value for '--context': 'ctx' is not a directory."),
+}
+
+
+@pytest.mark.parametrize("option", sorted(FIFO_OPTIONS))
+def test_option_given_a_fifo(option: str, tmp_path: Path) -> None:
+    args, fifo, said = FIFO_OPTIONS[option]
     repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
-    os.mkfifo(repo / "conf.toml")
-    r = entrylint(repo, "check", "--config", "conf.toml", "Dockerfile")
-    assert (r.code, r.err) == (
-        2, "entrylint: error: conf.toml: cannot read: is not a regular file (a FIFO)\n")
-
-
-def test_output_to_a_fifo_nobody_reads(tmp_path: Path) -> None:
-    """Opening it for writing would block until a reader comes: an error at once instead."""
-    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
-    os.mkfifo(repo / "report.json")
-    r = entrylint(repo, "check", "--format", "json", "-o", "report.json", "Dockerfile")
-    assert (r.code, r.err) == (2, "entrylint: error: report.json: the report is not written "
-                                  "there: it is a FIFO that nobody reads\n")
-
-
-def test_context_given_a_fifo(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", {"Dockerfile": 'FROM alpine:3\nCMD ["app"]\n'})
-    os.mkfifo(repo / "ctx")
-    r = entrylint(repo, "check", "--context", "ctx", "Dockerfile")
-    assert r.code == 2 and "Invalid value for '--context': 'ctx' is not a directory." in r.err
+    os.mkfifo(repo / fifo)
+    r = entrylint(repo, "check", *args, "Dockerfile")
+    assert r.code == 2
+    assert r.err == said if said.endswith("\n") else said in r.err
 
 
 def test_changed_files_given_a_fifo(tmp_path: Path) -> None:
